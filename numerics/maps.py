@@ -1,0 +1,732 @@
+r"""The mean-field map ``F`` and the shape map ``F_hat`` at any precision.
+
+THEORY.md section 2: for a Gram matrix ``G`` (``n x n``) and a layer kind
+(a subset of RC, RS, NL applied in that order after the linear map),
+
+    F(G) = E[ psi(h) psi(h)^T ],   h ~ N(0, sigma_w^2 G),
+    F_hat(G) = n F(G) / tr F(G).
+
+Write ``S = sigma_w^2 P G P`` with RC (``P = I - 11^T/n``), else ``S = sigma_w^2 G``.
+Four methods, chosen by :func:`map_method`:
+
+``closed-form``
+    no RS: ``F = V_phi(S)`` (``F = S`` without NL), entrywise from the 2x2 blocks
+    of ``S`` by the kernels of :mod:`theory.kernels`; also RS with a degree-0
+    activation, where RS changes nothing (``phi(c y) = phi(y)`` for ``c > 0``).
+``rs-integral``
+    RS with a degree-1 activation (or RS without NL, i.e. ``phi`` = identity):
+    ``F = n int_0^oo det(I + 2 s S)^(-1/2) V_phi(S (I + 2 s S)^(-1)) ds``.
+``gaussian-quadrature``
+    no RS, NL without closed-form kernel: each ``E[phi(z_i) phi(z_j)]`` by the
+    2-D trapezoidal rule with Gaussian weight at the working precision (it
+    converges geometrically in ``1/h`` for activations with complex poles such
+    as tanh and SiLU, where Gauss-Hermite converges only like ``exp(-c sqrt(N))``;
+    see :func:`numerics.quadrature.normal_trapezoid_rule`).
+``rqmc``
+    RS with a non-homogeneous activation: randomized quasi-Monte Carlo over
+    ``N(0, S)`` in float64, with a statistical error bar.
+
+Exactness first: ``G`` and ``sigma_w^2`` are converted to exact rationals
+(:func:`numerics.gram.exact_gram`), so ``S``, its zero rows, its rank and the
+discriminants ``S_ii S_jj - S_ij^2`` of its 2x2 blocks are exact; only then are
+numbers rounded to the working precision (:mod:`numerics.precision`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numerics.gram import exact_gram, to_fraction
+from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
+from numerics.quadrature import (
+    exp_sinh_halfline,
+    gaussian_pair_moment,
+    normal_trapezoid_rule,
+    rqmc_gaussian_second_moment,
+)
+from theory.activations import Activation, X, get_activation
+from theory.errors import GramError, InvalidInputError, PrecisionError
+from theory.layers import LayerKind, parse_layer
+from theory.serialize import mp_str
+
+METHODS = ("closed-form", "rs-integral", "gaussian-quadrature", "rqmc")
+
+#: Multiple of the standard error reported as the RQMC error bar.
+RQMC_SE_MULTIPLIER = 4
+#: Safety factor on the few-ulp rounding analysis of the closed forms.
+CLOSED_FORM_ULPS = 64
+#: Trapezoid steps tried in turn for Gaussian expectations, h_k = (1/2)(3/4)^k (the last
+#: two give the estimate; the error behaves like exp(-c/h), so err(h_{k+1}) ~ err(h_k)^(4/3)).
+GAUSS_STEPS = tuple(str(Fraction(1, 2) * Fraction(3, 4) ** k) for k in range(12))
+
+ExactMatrix = list[list[Fraction]]
+
+
+# ---------------------------------------------------------------------------
+# Method choice
+# ---------------------------------------------------------------------------
+
+
+def map_method(layer: LayerKind | str, activation: Activation | str) -> str:
+    """Which of :data:`METHODS` evaluates ``F`` for this layer kind and activation.
+
+    * no RS: ``closed-form`` if there is no NL or the activation has a closed-form
+      kernel, else ``gaussian-quadrature``;
+    * RS: ``rs-integral`` without NL or for degree 1 (identity, ReLU, leaky ReLU,
+      abs), ``closed-form`` for degree 0 (step, sign: RS changes nothing),
+      ``rqmc`` otherwise.
+    """
+    layer, act = parse_layer(layer), get_activation(activation)
+    if not layer.rs:
+        return "closed-form" if (not layer.nl or act.closed_form) else "gaussian-quadrature"
+    if not layer.nl or act.degree == 1:
+        return "rs-integral"
+    if act.degree == 0:
+        return "closed-form"
+    return "rqmc"
+
+
+# ---------------------------------------------------------------------------
+# Result
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapResult:
+    r"""``F(G)`` and ``F_hat(G)`` with their precision and error bounds.
+
+    Attributes
+    ----------
+    F, F_hat
+        ``n x n`` ``mpmath.matrix`` (``F_hat`` is ``None`` when not asked for).
+        Entries carry ``dps + GUARD_DIGITS`` working digits (float64 for ``rqmc``).
+    dps
+        The requested significant digits.
+    error_bound
+        Bound on ``max_ij |F_ij - F_ij(exact)|`` for the exact input ``G``.
+    error_bound_hat
+        The same for ``F_hat``, propagated from ``error_bound`` (see :func:`shape_of`).
+    method
+        One of :data:`METHODS`.
+    error_kind
+        ``"rounding"`` (closed forms: a static ulp bound), ``"quadrature"``
+        (difference of two refinement levels plus rounding) or ``"statistical"``
+        (``RQMC_SE_MULTIPLIER`` standard errors of independent RQMC estimates).
+    precision
+        ``"mpmath, D digits"`` or ``"float64"``.
+    layer, activation, sigma_w2, n
+        What was computed.
+    notes
+        Plain-language remarks (clipped eigenvalues, degree-0 RS identity, ...).
+    details
+        Method parameters: quadrature level and evaluations, trapezoid step,
+        RQMC points, randomisations and seed.
+    """
+
+    F: mpmath.matrix
+    F_hat: mpmath.matrix | None
+    dps: int
+    error_bound: mpmath.mpf
+    error_bound_hat: mpmath.mpf | None
+    method: str
+    error_kind: str
+    precision: str
+    layer: str
+    activation: str
+    sigma_w2: str
+    n: int
+    notes: tuple[str, ...] = ()
+    details: dict = field(default_factory=dict)
+
+    @property
+    def output_digits(self) -> int:
+        """Digits printed per entry: ``dps``, or 17 (float64 round trip) for ``rqmc``."""
+        return min(self.dps, 17) if self.precision == "float64" else self.dps
+
+    def _matrix_strings(self, M: mpmath.matrix) -> list[list[str]]:
+        digits = self.output_digits
+        with mpmath.workdps(self.dps + GUARD_DIGITS):
+            return [[mp_str(M[i, j], digits) for j in range(M.cols)] for i in range(M.rows)]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"F": [[str]], "F_hat": [[str]] | null, "dps", "error_bound", "method", ...}``."""
+        with mpmath.workdps(self.dps + GUARD_DIGITS):
+            bound = mp_str(self.error_bound, 3)
+            bound_hat = None if self.error_bound_hat is None else mp_str(self.error_bound_hat, 3)
+        return {
+            "F": self._matrix_strings(self.F),
+            "F_hat": None if self.F_hat is None else self._matrix_strings(self.F_hat),
+            "dps": self.dps,
+            "error_bound": bound,
+            "error_bound_F_hat": bound_hat,
+            "error_kind": self.error_kind,
+            "method": self.method,
+            "precision": self.precision,
+            "layer": self.layer,
+            "activation": self.activation,
+            "sigma_w2": self.sigma_w2,
+            "n": self.n,
+            "notes": list(self.notes),
+            "details": {k: (v if isinstance(v, int | str | float | bool) or v is None else str(v))
+                        for k, v in self.details.items()},
+        }
+
+    def to_text(self) -> str:
+        data = self.to_json()
+        width = max(len(x) for row in data["F"] for x in row)
+        lines = [
+            f"F(G) for layer {self.layer}, activation {self.activation}, "
+            f"sigma_w^2 = {self.sigma_w2}, n = {self.n}",
+            f"method: {self.method} ({self.precision}); "
+            f"|error| <= {data['error_bound']} ({self.error_kind})",
+        ]
+        lines += ["  " + "  ".join(x.rjust(width) for x in row) for row in data["F"]]
+        if data["F_hat"] is not None:
+            lines.append(f"F_hat(G) = n F / tr F; |error| <= {data['error_bound_F_hat']}")
+            width = max(len(x) for row in data["F_hat"] for x in row)
+            lines += ["  " + "  ".join(x.rjust(width) for x in row) for row in data["F_hat"]]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def F_float(self) -> np.ndarray:
+        """``F`` as a float64 array."""
+        return np.array(self.F.tolist(), dtype=float)
+
+    def F_hat_float(self) -> np.ndarray | None:
+        """``F_hat`` as a float64 array (``None`` when absent)."""
+        return None if self.F_hat is None else np.array(self.F_hat.tolist(), dtype=float)
+
+
+# ---------------------------------------------------------------------------
+# Exact covariance
+# ---------------------------------------------------------------------------
+
+
+def _sigma_fraction(sigma_w2: Any) -> Fraction:
+    try:
+        value = to_fraction(sigma_w2, where="sigma_w2")
+    except GramError as exc:
+        raise InvalidInputError(str(exc)) from None
+    if value <= 0:
+        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}")
+    return value
+
+
+def exact_covariance(G: ExactMatrix, layer: LayerKind, sigma_w2: Fraction) -> ExactMatrix:
+    """``S = sigma_w^2 P G P`` (with RC) or ``sigma_w^2 G``, exactly.
+
+    ``(P G P)_ij = G_ij - r_i - r_j + m`` with ``r_i`` the row means and ``m`` the
+    grand mean of the symmetric ``G``.
+    """
+    n = len(G)
+    if not layer.rc:
+        return [[sigma_w2 * x for x in row] for row in G]
+    r = [sum(row) / n for row in G]
+    m = sum(r) / n
+    return [[sigma_w2 * (G[i][j] - r[i] - r[j] + m) for j in range(n)] for i in range(n)]
+
+
+def _mpf(x: Fraction) -> mpmath.mpf:
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def _is_zero(S: ExactMatrix) -> bool:
+    return all(x == 0 for row in S for x in row)
+
+
+# ---------------------------------------------------------------------------
+# Closed-form kernels, evaluated stably at mpmath precision
+# ---------------------------------------------------------------------------
+#
+# Each evaluator takes (slopes, S_ii, S_jj, S_ij, D) with S_ii, S_jj >= 0 and
+# D = S_ii S_jj - S_ij^2 >= 0 (exact upstream where possible) and returns
+# V_phi for the pair.  The angle t = acos(S_ij / sqrt(S_ii S_jj)) is computed as
+# atan2(sqrt(D), S_ij), and sqrt(S_ii S_jj) sin t = sqrt(D),
+# sqrt(S_ii S_jj) cos t = S_ij: no cancellation in 1 - cos^2 t, no clipping
+# needed, and a correlation of exactly +-1 (D = 0) gives t = 0 or pi exactly.
+# The formulas are those of theory.kernels (tests compare the two).
+
+
+def _abrelu_pair(slopes, sii, sjj, sij, d):
+    if sii <= 0 or sjj <= 0:
+        return mpmath.mpf(0)  # z_i = 0 a.s. and phi(0) = 0
+    a, b = slopes
+    root_d = mpmath.sqrt(d)
+    t = mpmath.atan2(root_d, sij)
+    # sqrt(S_ii S_jj)[(a^2+b^2)(sin t + (pi - t) cos t) - 2ab (sin t - t cos t)] / (2 pi)
+    return ((a * a + b * b) * (root_d + (mpmath.pi - t) * sij)
+            - 2 * a * b * (root_d - t * sij)) / (2 * mpmath.pi)
+
+
+def _abrelu_diag(slopes, sii):
+    a, b = slopes
+    return (a * a + b * b) * max(sii, mpmath.mpf(0)) / 2
+
+
+def _abstep_pair(slopes, sii, sjj, sij, d):
+    if sii <= 0 or sjj <= 0:
+        return mpmath.mpf(0)
+    a, b = slopes
+    t = mpmath.atan2(mpmath.sqrt(d), sij)
+    return (a * a + b * b) * (mpmath.pi - t) / (2 * mpmath.pi) + a * b * t / mpmath.pi
+
+
+def _abstep_diag(slopes, sii):
+    a, b = slopes
+    return (a * a + b * b) / 2 if sii > 0 else mpmath.mpf(0)
+
+
+def _erf_pair(slopes, sii, sjj, sij, d):
+    # (2/pi) asin(2 S_ij / sqrt((1+2S_ii)(1+2S_jj))), and
+    # (1+2S_ii)(1+2S_jj) - 4 S_ij^2 = 1 + 2(S_ii + S_jj) + 4 D.
+    return 2 / mpmath.pi * mpmath.atan2(2 * sij, mpmath.sqrt(1 + 2 * (sii + sjj) + 4 * d))
+
+
+def _erf_diag(slopes, sii):
+    sii = max(sii, mpmath.mpf(0))
+    return 2 / mpmath.pi * mpmath.atan2(2 * sii, mpmath.sqrt(1 + 4 * sii))
+
+
+#: kernel family -> (pair evaluator, diagonal evaluator): one entry per family.
+KERNEL_EVALUATORS: dict[str, tuple[Callable, Callable]] = {
+    "abrelu": (_abrelu_pair, _abrelu_diag),
+    "abstep": (_abstep_pair, _abstep_diag),
+    "erf": (_erf_pair, _erf_diag),
+}
+
+
+def _slopes(act: Activation) -> tuple:
+    if act.slopes is None:
+        return ()
+    return tuple(mpmath.mpf(sp.Rational(s).p) / sp.Rational(s).q for s in act.slopes)
+
+
+def kernel_matrix(act: Activation, S: mpmath.matrix, D: list[list] | None = None,
+                  rows: list[int] | None = None) -> mpmath.matrix:
+    """``V_phi(S)`` at the current precision for a closed-form activation.
+
+    ``D[i][j] = S_ii S_jj - S_ij^2`` may be supplied (exact, then rounded);
+    otherwise it is computed in working precision (and clipped at 0).
+    ``rows`` restricts the computation to those indices (others are 0).
+    """
+    pair, diag = KERNEL_EVALUATORS[act.kernel_family]
+    slopes = _slopes(act)
+    n = S.rows
+    idx = range(n) if rows is None else rows
+    V = mpmath.zeros(n, n)
+    zero = mpmath.mpf(0)
+    for a_pos, i in enumerate(idx):
+        V[i, i] = diag(slopes, S[i, i])
+        for j in list(idx)[a_pos + 1:]:
+            d = D[i][j] if D is not None else S[i, i] * S[j, j] - S[i, j] ** 2
+            v = pair(slopes, max(S[i, i], zero), max(S[j, j], zero), S[i, j], max(d, zero))
+            V[i, j] = V[j, i] = v
+    return V
+
+
+# ---------------------------------------------------------------------------
+# Exact rank and factor of a PSD matrix (for the RS integral)
+# ---------------------------------------------------------------------------
+
+
+def exact_pivots(S: ExactMatrix) -> list[int]:
+    """Indices ``J`` with ``S_JJ`` nonsingular and ``rank S = |J|``, exactly.
+
+    Cholesky with diagonal pivoting in rational arithmetic: pick the largest
+    remaining Schur-complement diagonal while it is positive.  For PSD ``S`` a
+    zero Schur diagonal means a zero row, so ``|J|`` is the exact rank.
+    """
+    n = len(S)
+    R = [row[:] for row in S]
+    pivots: list[int] = []
+    remaining = set(range(n))
+    while remaining:
+        k = max(remaining, key=lambda i: R[i][i])
+        if R[k][k] <= 0:
+            break
+        pivots.append(k)
+        remaining.discard(k)
+        piv = R[k][k]
+        col = {i: R[i][k] for i in remaining}
+        for i in remaining:
+            if col[i] == 0:
+                continue
+            f = col[i] / piv
+            Ri, Rk = R[i], R[k]
+            for j in remaining:
+                Ri[j] -= f * Rk[j]
+    return pivots
+
+
+def _range_factor(S: ExactMatrix, pivots: list[int]) -> mpmath.matrix:
+    """``A`` (``n x r``) with ``A A^T = S`` on the range: ``A = S[:, J] L^-T``, ``S_JJ = L L^T``.
+
+    Each row is obtained by the same forward substitution, so equal (or opposite)
+    rows of ``S`` give bitwise equal (or opposite) rows of ``A``.
+    """
+    n, r = len(S), len(pivots)
+    C = mpmath.matrix([[_mpf(S[i][j]) for j in pivots] for i in pivots])
+    L = mpmath.cholesky(C)
+    A = mpmath.zeros(n, r)
+    for i in range(n):
+        for k in range(r):
+            acc = _mpf(S[i][pivots[k]])
+            for m in range(k):
+                acc -= L[k, m] * A[i, m]
+            A[i, k] = acc / L[k, k]
+    return A
+
+
+# ---------------------------------------------------------------------------
+# The four methods (each at the current mpmath precision)
+# ---------------------------------------------------------------------------
+
+
+def _closed_form(S: ExactMatrix, act: Activation | None) -> tuple[mpmath.matrix, mpmath.mpf]:
+    n = len(S)
+    S_mp = mpmath.matrix([[_mpf(x) for x in row] for row in S])
+    u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
+    if act is None:
+        scale = max(abs(x) for row in S for x in row)
+        return S_mp, 2 * u * _mpf(scale)
+    D = [[_mpf(S[i][i] * S[j][j] - S[i][j] ** 2) for j in range(n)] for i in range(n)]
+    V = kernel_matrix(act, S_mp, D)
+    scale = max([mpmath.mpf(1)] + [abs(V[i, j]) for i in range(n) for j in range(n)]
+                + [abs(S_mp[i, j]) for i in range(n) for j in range(n)])
+    return V, CLOSED_FORM_ULPS * u * scale
+
+
+def _rs_integral(S: ExactMatrix, act: Activation | None, dps: int,
+                 max_level: int) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
+    n = len(S)
+    notes: list[str] = []
+    active = [i for i in range(n) if S[i][i] > 0]
+    pivots = exact_pivots(S)
+    if not pivots:
+        raise GramError("rescaling undefined: the covariance S is zero "
+                        "(every neuron's row h is 0, so h / |h| is 0/0)")
+    A = _range_factor(S, pivots)
+    r = len(pivots)
+    K = A.T * A
+    lam, Q = mpmath.eigsy(K)
+    lam = [lam[k] for k in range(r)]
+    if min(lam) <= 0:
+        raise PrecisionError("rs-integral: the range of S is numerically singular at this "
+                             "precision; raise dps")
+    R = A * Q
+    lam_max, lam_min = max(lam), min(lam)
+    pairs = [(i, j) for a, i in enumerate(active) for j in active[a:]]
+    R_rows = {i: [R[i, k] for k in range(r)] for i in active}
+    slopes = _slopes(act) if act is not None else ()
+    pair_fn = KERNEL_EVALUATORS[act.kernel_family][0] if act is not None else None
+    diag_fn = KERNEL_EVALUATORS[act.kernel_family][1] if act is not None else None
+    zero = mpmath.mpf(0)
+
+    def integrand(s: mpmath.mpf) -> list:
+        q = [1 / (1 + 2 * s * l) for l in lam]
+        weight = mpmath.sqrt(mpmath.fprod(q))  # det(I + 2 s S)^(-1/2)
+        scaled = {i: [R_rows[i][k] * q[k] for k in range(r)] for i in active}
+        Sp = {}
+        for i, j in pairs:
+            Sp[i, j] = mpmath.fdot(scaled[i], R_rows[j])  # [S (I + 2 s S)^-1]_ij
+        out = []
+        for i, j in pairs:
+            if act is None:
+                v = Sp[i, j]
+            elif i == j:
+                v = diag_fn(slopes, Sp[i, i])
+            else:
+                sii, sjj, sij = Sp[i, i], Sp[j, j], Sp[i, j]
+                d = sii * sjj - sij * sij
+                v = pair_fn(slopes, sii, sjj, sij, max(d, zero))
+            out.append(weight * v)
+        return out
+
+    scale = 1 / (2 * mpmath.sqrt(lam_max * lam_min))
+    spread = mpmath.log(mpmath.sqrt(lam_max / lam_min)) + 1
+    # |F| <= n max diag-ish; the integral's entries are O(1) after the factor n.
+    tol = mpmath.mpf(10) ** (-(dps + 1)) / n
+    res = exp_sinh_halfline(
+        integrand,
+        scale=scale,
+        left_decay_log=spread,
+        right_decay_log=spread,
+        tail_power=mpmath.mpf(r) / 2,
+        tol=tol,
+        max_level=max_level,
+    )
+    F = mpmath.zeros(n, n)
+    for (i, j), v in zip(pairs, res.values, strict=True):
+        F[i, j] = F[j, i] = n * v
+    if not res.converged:
+        notes.append(f"rs-integral did not reach 1e-{dps} at the maximal level {res.level}; "
+                     "the error bound says how far it got")
+    details = {"quadrature": "exp-sinh (double exponential) on [0, inf)",
+               "level": res.level, "evaluations": res.evaluations, "rank_S": r}
+    return F, n * res.error, details, notes
+
+
+def _gaussian_quadrature(S: ExactMatrix, act: Activation, dps: int, steps: tuple[str, ...]
+                         ) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
+    n = len(S)
+    phi = _mp_function(act.expr)
+    phi0 = phi(mpmath.mpf(0))
+    tol = mpmath.mpf(10) ** (-(dps + 1))
+    roots = [mpmath.sqrt(_mpf(S[i][i])) if S[i][i] > 0 else mpmath.mpf(0) for i in range(n)]
+
+    def evaluate(h: mpmath.mpf) -> mpmath.matrix:
+        rule = normal_trapezoid_rule(h)
+        xs, ws = rule
+        phi_rows = [[phi(roots[i] * x) for x in xs] for i in range(n)]
+        mean = [mpmath.fsum(w * p for w, p in zip(ws, phi_rows[i], strict=True)) for i in range(n)]
+        V = mpmath.zeros(n, n)
+        for i in range(n):
+            V[i, i] = mpmath.fsum(w * p * p for w, p in zip(ws, phi_rows[i], strict=True))
+            for j in range(i + 1, n):
+                if S[i][i] <= 0 and S[j][j] <= 0:
+                    v = phi0 * phi0
+                elif S[i][i] <= 0:
+                    v = phi0 * mean[j]  # z_i = 0 a.s.
+                elif S[j][j] <= 0:
+                    v = phi0 * mean[i]
+                else:
+                    b = _mpf(S[i][j]) / roots[i]
+                    d = S[i][i] * S[j][j] - S[i][j] ** 2
+                    c = mpmath.sqrt(_mpf(d / S[i][i])) if d > 0 else mpmath.mpf(0)
+                    v = gaussian_pair_moment(phi, phi_rows[i], b, c, rule)
+                V[i, j] = V[j, i] = v
+        return V
+
+    def biggest(M: mpmath.matrix) -> mpmath.mpf:
+        return max(abs(M[i, j]) for i in range(n) for j in range(n))
+
+    previous, error, used, converged = None, mpmath.inf, steps[0], False
+    for step in steps:
+        current = evaluate(_mpf(Fraction(step)))
+        used = step
+        if previous is not None:
+            error = biggest(current - previous)
+            if error <= tol * max(1, biggest(current)):
+                converged = True
+                break
+        previous = current
+    notes = [] if converged else [
+        f"gaussian-quadrature did not reach 1e-{dps} by step h = {used}; the error bound "
+        "(difference of the last two steps) says how far it got"]
+    u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
+    nodes = len(normal_trapezoid_rule(_mpf(Fraction(used)))[0])
+    error += CLOSED_FORM_ULPS * nodes * u * max(1, biggest(current))
+    return current, error, {"quadrature": "2-D trapezoid with Gaussian weight",
+                            "step": used, "nodes_per_dimension": nodes}, notes
+
+
+def _rqmc(S: ExactMatrix, layer: LayerKind, act: Activation, *, log2_points: int,
+          randomizations: int, seed: int) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
+    n = len(S)
+    if _is_zero(S):
+        raise GramError("rescaling undefined: the covariance S is zero "
+                        "(every neuron's row h is 0, so h / |h| is 0/0)")
+    S_f = np.array([[float(x) for x in row] for row in S])
+    lam, Q = np.linalg.eigh(S_f)
+    keep = lam > n * np.finfo(float).eps * lam[-1]
+    factor = Q[:, keep] * np.sqrt(lam[keep])
+
+    def psi(y: np.ndarray) -> np.ndarray:
+        norms = np.sqrt(np.sum(y * y, axis=1, keepdims=True) / n)
+        y = y / np.where(norms > 0, norms, 1.0)
+        return act.numpy(y)
+
+    mean, se, samples = rqmc_gaussian_second_moment(
+        psi, factor, log2_points=log2_points, randomizations=randomizations, seed=seed)
+    F = mpmath.matrix(mean.tolist())
+    F = (F + F.T) / 2
+    bound = mpmath.mpf(float(RQMC_SE_MULTIPLIER * se.max())) + mpmath.mpf(
+        float(64 * np.finfo(float).eps * max(1.0, np.abs(mean).max())))
+    details = {"rqmc_points": samples, "randomizations": randomizations,
+               "log2_points_per_randomization": log2_points, "seed": seed,
+               "max_standard_error": float(se.max()),
+               "error_bar": f"{RQMC_SE_MULTIPLIER} standard errors (Student t, "
+                            f"{randomizations - 1} dof)"}
+    notes = [f"rqmc: float64 arithmetic; error_bound = {RQMC_SE_MULTIPLIER} standard errors of "
+             f"{randomizations} independent scrambled-Sobol' estimates (statistical, not a "
+             "guarantee)"]
+    return F, bound, details, notes
+
+
+@functools.lru_cache(maxsize=64)
+def _mp_function(expr: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
+    # expr comes from theory.activations (built-in or the whitelist parser).
+    fn = sp.lambdify(X, expr, modules="mpmath")
+
+    def phi(x: mpmath.mpf) -> mpmath.mpf:
+        return mpmath.mpf(fn(x))
+
+    return phi
+
+
+# ---------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------
+
+
+def shape_of(F: mpmath.matrix, error: mpmath.mpf, what: str = "") -> tuple[mpmath.matrix,
+                                                                            mpmath.mpf]:
+    r"""``F_hat = n F / tr F`` and a bound on its entrywise error.
+
+    With ``delta`` bounding ``max|dF|`` and ``T = tr F``, ``|d tr F| <= n delta`` and
+
+        |dF_hat| <= n (T delta + max|F| n delta) / (T (T - n delta)).
+
+    Raises
+    ------
+    GramError
+        When ``tr F = 0`` (the shape map is undefined), or ``tr F`` is not resolved
+        above its own error.
+    """
+    n = F.rows
+    T = mpmath.fsum(F[i, i] for i in range(n))
+    if T == 0:
+        raise GramError(f"shape map undefined: tr F(G) = 0{what}")
+    if T <= n * error:
+        raise GramError(f"shape map undefined: tr F(G) = {mpmath.nstr(T, 3)} is not resolved "
+                        f"above its error {mpmath.nstr(n * error, 3)}{what}")
+    F_hat = F * (n / T)
+    big = max(abs(F[i, j]) for i in range(n) for j in range(n))
+    bound = n * (T * error + big * n * error) / (T * (T - n * error))
+    u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
+    return F_hat, bound + 4 * n * u * max(1, n * big / T)
+
+
+def mean_field_map(
+    G: Any,
+    layer: LayerKind | str,
+    activation: Activation | str = "relu",
+    *,
+    sigma_w2: Any = 1,
+    dps: int = DEFAULT_DPS,
+    shape: bool = True,
+    seed: int = 0,
+    rqmc_log2_points: int = 13,
+    rqmc_randomizations: int = 16,
+    max_level: int = 11,
+    gauss_steps: tuple[str, ...] = GAUSS_STEPS,
+) -> MapResult:
+    r"""``F(G) = E[psi(h) psi(h)^T]``, ``h ~ N(0, sigma_w^2 G)``, and ``F_hat = n F / tr F``.
+
+    Parameters
+    ----------
+    G
+        The Gram matrix (anything :func:`numerics.gram.validate_gram` accepts;
+        decimal strings keep all their digits).
+    layer
+        A layer kind (:func:`theory.layers.parse_layer`): ``"rc,rs,nl"``, ``"bn"``, ...
+    activation
+        An activation (:func:`theory.activations.get_activation`); used only with NL.
+    sigma_w2
+        Weight variance ``sigma_w^2 > 0`` (a number or decimal string; exact).
+    dps
+        Significant digits wanted, ``15 <= dps <= 1000``; the work is done at
+        ``dps + GUARD_DIGITS`` digits.
+    shape
+        Also compute ``F_hat`` (then ``tr F = 0`` is an error).
+    seed, rqmc_log2_points, rqmc_randomizations
+        RQMC parameters (only for the ``rqmc`` method).
+    max_level, gauss_steps
+        Refinement limits of the ``rs-integral`` and ``gaussian-quadrature`` methods.
+
+    Returns
+    -------
+    MapResult
+        ``F``, ``F_hat``, the method, and ``error_bound`` on ``max_ij |F_ij - F_ij(G)|``:
+
+        * ``closed-form``: each entry is a fixed short formula (``atan2``, ``sqrt``,
+          a few products) of exactly computed ``S_ii, S_jj, S_ij, D`` whose
+          condition numbers are at most ``~pi`` (the angle ``atan2`` has condition 1
+          in absolute terms; the degree-1 kernel is Lipschitz in ``t`` with constant
+          ``pi sqrt(S_ii S_jj)``), so its rounding error is below ~20 units of
+          ``u = 2^-prec``; the bound states ``64 u max(1, max|S|, max|F|)``.
+        * ``rs-integral``: ``n`` times the exp-sinh error estimate (difference of
+          the last two levels, plus rounding and truncation).
+        * ``gaussian-quadrature``: the difference between the last two steps ``h``
+          and ``h/2`` (conservative: the error of the ``h/2`` rule is about its square),
+          plus rounding.
+        * ``rqmc``: ``RQMC_SE_MULTIPLIER = 4`` standard errors (statistical).
+
+    Raises
+    ------
+    GramError
+        For an invalid ``G``; ``"rescaling undefined"`` when RS meets a zero
+        covariance; ``"shape map undefined"`` when ``tr F = 0`` and ``shape``.
+    InvalidInputError, UnknownNameError, ExpressionError, PrecisionError
+        For ``n < 2``, ``sigma_w2 <= 0``, unknown names, bad ``dps``.
+    """
+    dps = validate_dps(dps)
+    kind, act = parse_layer(layer), get_activation(activation)
+    exact = exact_gram(G)
+    sigma = _sigma_fraction(sigma_w2)
+    n = len(exact)
+    method = map_method(kind, act)
+    S = exact_covariance(exact, kind, sigma)
+    notes: list[str] = []
+    details: dict = {}
+    error_kind = {"closed-form": "rounding", "rs-integral": "quadrature",
+                  "gaussian-quadrature": "quadrature", "rqmc": "statistical"}[method]
+    with working_precision(dps) as digits:
+        if method == "closed-form":
+            if kind.rs:
+                if _is_zero(S):
+                    raise GramError("rescaling undefined: the covariance S is zero "
+                                    "(every neuron's row h is 0, so h / |h| is 0/0)")
+                notes.append(f"RS changes nothing for the degree-0 activation {act.name}: "
+                             "phi(c y) = phi(y) for c > 0")
+            F, error = _closed_form(S, act if kind.nl else None)
+        elif method == "rs-integral":
+            F, error, details, extra = _rs_integral(S, act if kind.nl else None, dps, max_level)
+            notes += extra
+        elif method == "gaussian-quadrature":
+            F, error, details, extra = _gaussian_quadrature(S, act, dps, gauss_steps)
+            notes += extra
+        else:
+            F, error, details, extra = _rqmc(S, kind, act, log2_points=rqmc_log2_points,
+                                             randomizations=rqmc_randomizations, seed=seed)
+            notes += extra
+        F_hat, error_hat = None, None
+        if shape:
+            why = " (after RC all points coincide)" if kind.rc and _is_zero(S) else ""
+            F_hat, error_hat = shape_of(F, error, why)
+        precision = "float64" if method == "rqmc" else f"mpmath, {digits} working digits"
+    if _psd_margin(exact) < -1e-14:
+        notes.append("G has a negative eigenvalue inside the PSD tolerance; it was treated "
+                     "as 0 where it mattered")
+    return MapResult(
+        F=F, F_hat=F_hat, dps=dps, error_bound=error, error_bound_hat=error_hat,
+        method=method, error_kind=error_kind, precision=precision, layer=kind.name,
+        activation=act.name if kind.nl else "identity (no NL)",
+        sigma_w2=str(sigma) if sigma.denominator == 1 else str(sigma_w2),
+        n=n, notes=tuple(notes), details=details,
+    )
+
+
+def shape_map(G: Any, layer: LayerKind | str, activation: Activation | str = "relu",
+              **kwargs: Any) -> MapResult:
+    r"""``F_hat(G) = n F(G) / tr F(G)`` (with ``F``): :func:`mean_field_map` with ``shape=True``.
+
+    Raises :class:`~theory.errors.GramError` ``"shape map undefined"`` when ``tr F = 0``.
+    """
+    kwargs["shape"] = True
+    return mean_field_map(G, layer, activation, **kwargs)
+
+
+def _psd_margin(exact: ExactMatrix) -> float:
+    """``lambda_min / lambda_max`` of ``G`` in float64 (negative: outside the cone)."""
+    arr = np.array([[float(x) for x in row] for row in exact])
+    eig = np.linalg.eigvalsh(arr)
+    return float(eig[0] / eig[-1]) if eig[-1] > 0 else 0.0

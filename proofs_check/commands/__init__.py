@@ -1,0 +1,1 @@
+"""One module per ``bnverify`` subcommand (see :mod:`proofs_check.cli`)."""

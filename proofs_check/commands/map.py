@@ -1,0 +1,36 @@
+"""``bnverify map``: the mean-field map ``F`` and shape map ``F_hat`` of a Gram matrix.
+
+Reads a JSON nested list, calls :func:`numerics.maps.mean_field_map`, prints the
+result (entries as decimal strings carrying the requested digits).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from numerics.gram import read_gram_file
+from numerics.maps import MapResult, mean_field_map
+from numerics.precision import DEFAULT_DPS
+
+HELP = "evaluate the mean-field map F(G) and the shape map F_hat(G) = n F / tr F at any precision"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gram", required=True, metavar="FILE",
+                        help="JSON file holding the Gram matrix G as a nested list")
+    parser.add_argument("--layer", required=True,
+                        help="layer kind: comma list of rc, rs, nl (or bn, none)")
+    parser.add_argument("--activation", default="relu",
+                        help="activation name or expression in x (default: relu)")
+    parser.add_argument("--dps", type=int, default=DEFAULT_DPS,
+                        help=f"significant digits of the result (default {DEFAULT_DPS})")
+    parser.add_argument("--sigma-w2", default="1", dest="sigma_w2",
+                        help="weight variance sigma_w^2 (default 1; exact decimal)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the randomized QMC method (only used by it)")
+
+
+def run(args: argparse.Namespace) -> MapResult:
+    gram = read_gram_file(args.gram, what=f"--gram {args.gram}")
+    return mean_field_map(gram, args.layer, args.activation, sigma_w2=args.sigma_w2,
+                          dps=args.dps, seed=args.seed)

@@ -1,0 +1,113 @@
+r"""Closed-form kernels ``V_phi(S)_ij = E[phi(z_i) phi(z_j)]``.
+
+``(z_i, z_j)`` is centred Gaussian with covariance
+``[[S_ii, S_ij], [S_ij, S_jj]]``; write ``cos t = S_ij / sqrt(S_ii S_jj)``,
+``t in [0, pi]``.  The closed forms (derived in the docstrings below and
+checked against independent 2-D quadrature in ``tests/theory/test_kernels.py``):
+
+* degree 1, ``phi = a min(x,0) + b max(x,0)``:
+  ``sqrt(S_ii S_jj) / (2 pi) * [(a^2 + b^2)(sin t + (pi - t) cos t)
+  - 2 a b (sin t - t cos t)]``; ReLU gives the arc-cosine kernel of degree 1
+  (Cho and Saul 2009), identity gives ``S_ij``.
+* degree 0, ``phi = a 1{x<0} + b 1{x>0}``:
+  ``(a^2 + b^2)(pi - t) / (2 pi) + a b t / pi``; step gives the arc-cosine
+  kernel of degree 0, sign gives ``(2/pi) asin(cos t)``.
+* erf: ``(2/pi) asin(2 S_ij / sqrt((1 + 2 S_ii)(1 + 2 S_jj)))`` (Williams 1997).
+
+On the diagonal (``i = j``) the kernel is ``E[phi(z)^2]``, given separately by
+:func:`kernel_diagonal` so that no ``acos(1)`` needs simplifying.  Where a
+variance vanishes the degree-1 and degree-0 kernels are 0 (``phi(0) = 0``);
+the formulas are then read as that limit (``numerics`` handles the case).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from theory.activations import Activation, get_activation
+from theory.errors import NotClosedFormError
+
+
+def _root(Sii: sp.Expr, Sjj: sp.Expr) -> sp.Expr:
+    # sqrt(S_ii) sqrt(S_jj) rather than sqrt(S_ii S_jj): variances are >= 0, and
+    # SymPy then simplifies sqrt(v) sqrt(v) = v without needing assumptions.
+    return sp.sqrt(Sii) * sp.sqrt(Sjj)
+
+
+def _angle(Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
+    return sp.acos(Sij / _root(Sii, Sjj))
+
+
+def abrelu_kernel(a: sp.Expr, b: sp.Expr, Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
+    r"""Kernel of ``phi = a min(x,0) + b max(x,0)``.
+
+    Derivation: ``phi(x) = b relu(x) - a relu(-x)``; with
+    ``k(t) = E[relu(z_i) relu(z_j)] = sqrt(S_ii S_jj)(sin t + (pi - t) cos t)/(2 pi)``
+    and ``E[relu(z_i) relu(-z_j)] = k(pi - t)``, bilinearity gives
+    ``(a^2 + b^2) k(t) - 2 a b k(pi - t)``.
+    """
+    t = _angle(Sii, Sjj, Sij)
+    scale = _root(Sii, Sjj) / (2 * sp.pi)
+    cos_t = Sij / _root(Sii, Sjj)
+    sin_t = sp.sqrt(1 - cos_t**2)
+    return scale * (
+        (a**2 + b**2) * (sin_t + (sp.pi - t) * cos_t) - 2 * a * b * (sin_t - t * cos_t)
+    )
+
+
+def abstep_kernel(a: sp.Expr, b: sp.Expr, Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
+    r"""Kernel of ``phi = a 1{x<0} + b 1{x>0}``.
+
+    Derivation: ``P(z_i > 0, z_j > 0) = (pi - t)/(2 pi)`` (Sheppard) and
+    ``P(z_i > 0, z_j < 0) = t / (2 pi)``, so
+    ``E[phi phi] = (a^2 + b^2)(pi - t)/(2 pi) + 2 a b t / (2 pi)``.
+    """
+    t = _angle(Sii, Sjj, Sij)
+    return (a**2 + b**2) * (sp.pi - t) / (2 * sp.pi) + a * b * t / sp.pi
+
+
+def erf_kernel(Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
+    r"""Arcsine kernel of ``erf``: ``(2/pi) asin(2 S_ij / sqrt((1+2S_ii)(1+2S_jj)))``."""
+    return 2 / sp.pi * sp.asin(2 * Sij / (sp.sqrt(1 + 2 * Sii) * sp.sqrt(1 + 2 * Sjj)))
+
+
+def kernel(activation: Activation | str, Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
+    """``V_phi`` on the 2x2 block ``(S_ii, S_jj, S_ij)`` of an off-diagonal pair.
+
+    Raises
+    ------
+    NotClosedFormError
+        When the activation has no closed-form kernel (tanh, GELU, SiLU,
+        user expressions): evaluate it numerically with ``numerics``.
+    """
+    act = get_activation(activation)
+    if act.kernel_family == "abrelu":
+        return abrelu_kernel(*act.slopes, Sii, Sjj, Sij)
+    if act.kernel_family == "abstep":
+        return abstep_kernel(*act.slopes, Sii, Sjj, Sij)
+    if act.kernel_family == "erf":
+        return erf_kernel(Sii, Sjj, Sij)
+    raise NotClosedFormError(f"activation {act.name!r} has no closed-form kernel")
+
+
+def kernel_diagonal(activation: Activation | str, Sii: sp.Expr) -> sp.Expr:
+    """``E[phi(z)^2]`` for ``z ~ N(0, S_ii)``.
+
+    Degree 1: ``(a^2 + b^2) S_ii / 2``; degree 0: ``(a^2 + b^2)/2``;
+    erf: ``(2/pi) asin(2 S_ii / (1 + 2 S_ii))``.
+    """
+    act = get_activation(activation)
+    if act.kernel_family == "abrelu":
+        a, b = act.slopes
+        return (a**2 + b**2) * Sii / 2
+    if act.kernel_family == "abstep":
+        a, b = act.slopes
+        return (a**2 + b**2) / 2
+    if act.kernel_family == "erf":
+        return 2 / sp.pi * sp.asin(2 * Sii / (1 + 2 * Sii))
+    raise NotClosedFormError(f"activation {act.name!r} has no closed-form kernel")
+
+
+def correlation_kernel(activation: Activation | str, c: sp.Expr) -> sp.Expr:
+    """The kernel at unit variances, ``V_phi`` with ``S_ii = S_jj = 1, S_ij = c``."""
+    return kernel(activation, sp.Integer(1), sp.Integer(1), c)
