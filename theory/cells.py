@@ -243,3 +243,45 @@ class CellMatrix:
         sizes = tuple(sp.sympify(s).subs(*args, **kwargs) for s in self.sizes)
         return CellMatrix(sizes, tuple(sp.sympify(x).subs(*args, **kwargs) for x in self.e),
                           sp.ImmutableMatrix(self.B.subs(*args, **kwargs)))
+
+
+def refine(G: CellMatrix, splits: dict[int, int]) -> tuple[CellMatrix, dict[int, list[int]]]:
+    """Split cell ``p`` into ``splits[p]`` singletons followed by the rest.
+
+    Returns the same matrix in the finer cell structure and, for every old cell,
+    the list of its new cell indices (singletons first, the rest last).
+    """
+    sizes: list[sp.Expr] = []
+    origin: list[int] = []
+    index: dict[int, list[int]] = {}
+    for p, s in enumerate(G.sizes):
+        r = splits.get(p, 0)
+        index[p] = []
+        for _ in range(r):
+            index[p].append(len(sizes))
+            sizes.append(sp.Integer(1))
+            origin.append(p)
+        index[p].append(len(sizes))
+        sizes.append(s - r)
+        origin.append(p)
+    diag = [G.diag(origin[i]) for i in range(len(sizes))]
+    off = [G.off(origin[i]) for i in range(len(sizes))]
+
+    def cross(i: int, j: int) -> sp.Expr:
+        p, q = origin[i], origin[j]
+        return G.off(p) if p == q else G.cross(p, q)
+
+    return CellMatrix.from_entries(sizes, diag, off, cross), index
+
+
+def sparse(sizes: Sequence[sp.Expr], entries: dict[tuple[int, int], sp.Expr]) -> CellMatrix:
+    """A cell matrix given by a few entries ``{(p, q): value}`` (symmetric; ``(p, p)``
+    is the diagonal of a singleton cell), all others zero."""
+    k = len(sizes)
+    full = {}
+    for (p, q), v in entries.items():
+        full[(p, q)] = sp.sympify(v)
+        full[(q, p)] = sp.sympify(v)
+    diag = [full.get((p, p), 0) for p in range(k)]
+    return CellMatrix.from_entries(sizes, diag, [0] * k,
+                                   lambda p, q: full.get((p, q), sp.Integer(0)))

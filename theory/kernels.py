@@ -111,3 +111,77 @@ def kernel_diagonal(activation: Activation | str, Sii: sp.Expr) -> sp.Expr:
 def correlation_kernel(activation: Activation | str, c: sp.Expr) -> sp.Expr:
     """The kernel at unit variances, ``V_phi`` with ``S_ii = S_jj = 1, S_ij = c``."""
     return kernel(activation, sp.Integer(1), sp.Integer(1), c)
+
+
+# --- Kernels as SymPy functions with closed-form gradients -----------------------
+#
+# For Jacobians the kernels are kept as opaque functions whose partial
+# derivatives are given in closed form (Price's theorem).  For degree-1
+# activations these gradients are continuous up to correlations +-1, so the
+# derivative at a rank-deficient Gram matrix (two points equal, antipodal) is the
+# one-sided derivative along admissible directions, not a 0/0.
+
+
+def _sin_angle(Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
+    return sp.sqrt(Sii * Sjj - Sij**2) / _root(Sii, Sjj)
+
+
+class ABReluKernel(sp.Function):
+    r"""``V`` of ``a min(x,0) + b max(x,0)`` as a function of ``(a, b, S_ii, S_jj, S_ij)``.
+
+    Gradient (Price's theorem, ``d/dS_ij E[phi phi] = E[phi' phi']``):
+
+    * ``dV/dS_ij = (a^2 + b^2)(pi - t)/(2 pi) + a b t / pi`` (the degree-0 kernel);
+    * ``dV/dS_ii = sqrt(S_jj / S_ii) (a - b)^2 sin t / (4 pi)`` (from
+      ``V = sqrt(S_ii S_jj) kappa(cos t)`` and ``kappa - c kappa' = (a-b)^2 sin t/(2 pi)``).
+    """
+
+    nargs = 5
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        a, b, Sii, Sjj, Sij = self.args
+        t = _angle(Sii, Sjj, Sij)
+        if argindex == 5:
+            return (a**2 + b**2) * (sp.pi - t) / (2 * sp.pi) + a * b * t / sp.pi
+        if argindex in (3, 4):
+            own, other = (Sii, Sjj) if argindex == 3 else (Sjj, Sii)
+            return (sp.sqrt(other) / sp.sqrt(own) * (a - b) ** 2
+                    * _sin_angle(Sii, Sjj, Sij) / (4 * sp.pi))
+        raise sp.ArgumentIndexError(self, argindex)
+
+    def closed_form(self) -> sp.Expr:
+        return abrelu_kernel(*self.args)
+
+
+class ABStepKernel(sp.Function):
+    r"""``V`` of ``a 1{x<0} + b 1{x>0}`` as a function of ``(a, b, S_ii, S_jj, S_ij)``.
+
+    ``dV/dc = (a - b)^2 / (2 pi sin t)`` with ``c = cos t``: unbounded at
+    ``c = +-1``, so the map is not Lipschitz at rank-deficient Gram matrices.
+    """
+
+    nargs = 5
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.diff(abstep_kernel(*self.args), self.args[argindex - 1])
+
+    def closed_form(self) -> sp.Expr:
+        return abstep_kernel(*self.args)
+
+
+def opaque_kernel(activation: Activation | str, Sii: sp.Expr, Sjj: sp.Expr,
+                  Sij: sp.Expr) -> sp.Expr:
+    """Like :func:`kernel`, as an opaque function with closed-form gradient."""
+    act = get_activation(activation)
+    if act.kernel_family == "abrelu":
+        return ABReluKernel(*act.slopes, Sii, Sjj, Sij)
+    if act.kernel_family == "abstep":
+        return ABStepKernel(*act.slopes, Sii, Sjj, Sij)
+    return kernel(act, Sii, Sjj, Sij)
+
+
+def expand_kernels(expr: sp.Expr) -> sp.Expr:
+    """Replace every opaque kernel function by its closed form."""
+    return expr.replace(
+        lambda e: isinstance(e, ABReluKernel | ABStepKernel), lambda e: e.closed_form()
+    )

@@ -19,7 +19,7 @@ import sympy as sp
 from theory.activations import Activation, get_activation
 from theory.cells import CellMatrix
 from theory.errors import NotClosedFormError, UnknownNameError
-from theory.kernels import kernel, kernel_diagonal
+from theory.kernels import kernel, kernel_diagonal, opaque_kernel
 
 COMPONENTS = ("rc", "rs", "nl")
 
@@ -97,15 +97,19 @@ def _as_cells(G: CellMatrix | sp.Matrix | Sequence[Sequence]) -> CellMatrix:
     return CellMatrix.from_matrix(G)
 
 
-def _apply_kernel(S: CellMatrix, act: Activation) -> CellMatrix:
-    """``V_phi(S)`` entrywise on a cell matrix (closed-form kernels only)."""
+def _apply_kernel(S: CellMatrix, act: Activation, opaque: bool = False) -> CellMatrix:
+    """``V_phi(S)`` entrywise on a cell matrix (closed-form kernels only); with
+    ``opaque`` the off-diagonal kernels are functions with closed-form gradients
+    (:func:`theory.kernels.opaque_kernel`), for differentiation."""
+    pair = opaque_kernel if opaque else kernel
     return S.entrywise(
         lambda Sii: kernel_diagonal(act, Sii),
-        lambda Sii, Sjj, Sij: kernel(act, Sii, Sjj, Sij),
+        lambda Sii, Sjj, Sij: pair(act, Sii, Sjj, Sij),
     )
 
 
-def rs_integrand(S: CellMatrix, act: Activation | None) -> tuple[sp.Expr, CellMatrix]:
+def rs_integrand(S: CellMatrix, act: Activation | None,
+                 opaque: bool = False) -> tuple[sp.Expr, CellMatrix]:
     r"""The integrand of the RS map, ``det(I + 2 s S)^(-1/2)`` and ``V_phi(S (I + 2 s S)^(-1))``.
 
     For a degree-1 homogeneous ``phi`` (or no NL, ``act = None``) the rescaled
@@ -124,30 +128,37 @@ def rs_integrand(S: CellMatrix, act: Activation | None) -> tuple[sp.Expr, CellMa
         lambda x: x / (1 + 2 * s * x),
         lambda Q: Q * (sp.eye(Q.rows) + 2 * s * Q).inv(),
     )
-    V = S_s if act is None else _apply_kernel(S_s, act)
+    V = S_s if act is None else _apply_kernel(S_s, act, opaque)
     return det ** sp.Rational(-1, 2), V
 
 
-def _integrate(expr: sp.Expr, try_closed: bool) -> sp.Expr:
+def _integrate(expr: sp.Expr, eigenvalue: sp.Expr | None) -> sp.Expr:
+    """``int_0^oo expr ds``; closed by the substitution ``u = 2 s lambda`` when ``S``
+    has the single non-zero eigenvalue ``lambda`` (the integrand is then a power
+    of ``1 + u`` times a constant), else kept as an unevaluated ``Integral``."""
     integral = sp.Integral(expr, (S_INT, 0, sp.oo))
-    if not try_closed:
+    if eigenvalue is None:
         return integral
-    result = sp.integrate(sp.powsimp(sp.factor(expr), force=True), (S_INT, 0, sp.oo),
-                          conds="none")
+    u = sp.Dummy("u", nonnegative=True)
+    in_u = sp.factor(sp.cancel(expr.subs(S_INT, u / (2 * eigenvalue)) / (2 * eigenvalue)))
+    in_u = sp.powsimp(in_u, force=True)
+    if in_u.free_symbols & {S_INT}:
+        return integral
+    result = sp.integrate(in_u, (u, 0, sp.oo), conds="none")
     if result.has(sp.Integral) or result.has(sp.nan) or result.has(sp.zoo):
         return integral
     return result
 
 
-def _single_eigenvalue(S: CellMatrix) -> bool:
-    """Whether ``S`` has exactly one distinct non-zero eigenvalue (then the RS
-    integrand is a power of ``1 + 2 s lambda`` and the integral closes)."""
+def _single_eigenvalue(S: CellMatrix) -> sp.Expr | None:
+    """The non-zero eigenvalue of ``S`` if it has exactly one distinct one (then
+    the RS integrand is a power of ``1 + 2 s lambda`` and the integral closes)."""
     if S.k > 2:
-        return False
-    values = {sp.simplify(x) for x, size in zip(S.e, S.sizes, strict=True) if size != 1}
-    values |= {sp.simplify(x) for x in S.quotient().eigenvals()}
+        return None
+    values = {sp.factor(x) for x, size in zip(S.e, S.sizes, strict=True) if size != 1}
+    values |= {sp.factor(x) for x in S.quotient().eigenvals()}
     values.discard(sp.Integer(0))
-    return len(values) == 1
+    return values.pop() if len(values) == 1 else None
 
 
 def mean_field_map(
@@ -157,6 +168,7 @@ def mean_field_map(
     *,
     sigma_w2: sp.Expr = 1,
     close_integrals: bool | None = None,
+    opaque_kernels: bool = False,
 ) -> CellMatrix:
     r"""The mean-field map ``F(G) = E[psi(h) psi(h)^T]``, ``h ~ N(0, sigma_w^2 G)``.
 
@@ -179,8 +191,10 @@ def mean_field_map(
     sigma_w2
         The weight variance ``sigma_w^2``.
     close_integrals
-        Try ``sympy.integrate`` on the RS integral (default: only for one cell,
-        where it is a power of ``1 + 2 s lambda`` and closes).
+        ``False`` keeps every RS integral unevaluated; by default it is closed
+        when ``S`` has a single non-zero eigenvalue (see :func:`_integrate`).
+    opaque_kernels
+        Keep kernels as functions with closed-form gradients (for Jacobians).
 
     Raises
     ------
@@ -193,7 +207,7 @@ def mean_field_map(
     S = _as_cells(G) * sp.sympify(sigma_w2)
     if kind.rc:
         P = CellMatrix.centering(S.sizes)
-        S = P @ S @ P
+        S = (P @ S @ P).map_entries(sp.factor)
     if act is not None and not act.closed_form:
         raise NotClosedFormError(
             f"activation {act.name!r} has no closed-form kernel: evaluate the map numerically"
@@ -204,12 +218,12 @@ def mean_field_map(
                 f"RS with the non-homogeneous activation {act.name!r} has no 1-D integral "
                 "reduction: evaluate it numerically"
             )
-        weight, V = rs_integrand(S, act)
+        weight, V = rs_integrand(S, act, opaque_kernels)
         n = S.n
-        try_closed = _single_eigenvalue(S) if close_integrals is None else close_integrals
-        return V.map_entries(lambda v: n * _integrate(weight * v, try_closed))
+        eigenvalue = _single_eigenvalue(S) if close_integrals is not False else None
+        return V.map_entries(lambda v: n * _integrate(weight * v, eigenvalue))
     if act is not None:
-        return _apply_kernel(S, act)
+        return _apply_kernel(S, act, opaque_kernels)
     return S
 
 
@@ -220,7 +234,9 @@ def shape_map(
     *,
     sigma_w2: sp.Expr = 1,
     close_integrals: bool | None = None,
+    opaque_kernels: bool = False,
 ) -> CellMatrix:
     """The shape map ``F_hat(G) = n F(G) / tr F(G)`` (acts on Gram matrices of trace ``n``)."""
-    F = mean_field_map(G, layer, activation, sigma_w2=sigma_w2, close_integrals=close_integrals)
+    F = mean_field_map(G, layer, activation, sigma_w2=sigma_w2, close_integrals=close_integrals,
+                       opaque_kernels=opaque_kernels)
     return F * (F.n / F.trace())
