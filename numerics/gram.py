@@ -82,8 +82,8 @@ def to_fraction(x: Any, *, where: str = "value") -> Fraction:
         if isinstance(x, mpmath.mpf):
             if not mpmath.isfinite(x):
                 raise GramError(f"{where} is {x} (NaN or infinity are not allowed)")
-            man, exp = x.man_exp
-            return Fraction(man) * Fraction(2) ** exp
+            sign, man, exp, _ = x._mpf_  # man_exp drops the sign
+            return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** exp
         if isinstance(x, sp.Rational):
             return Fraction(int(x.p), int(x.q))
         if isinstance(x, sp.Basic) and x.is_number and x.is_real:

@@ -56,7 +56,7 @@ from numerics.statistics import (
     tie_representatives,
 )
 from theory.activations import get_activation
-from theory.errors import InvalidInputError, UnknownNameError
+from theory.errors import BnverifyError, InvalidInputError, UnknownNameError
 from theory.layers import parse_layer
 
 CONFIGURATIONS = ("cluster-odd", "symmetric")
@@ -345,19 +345,18 @@ def _run_symmetric(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
 
 
 def mean_field_value(at: str, n: int, layer: str, activation: str) -> dict:
-    """The mean-field prediction from ``numerics.spectrum_bridge`` if that module exists.
+    """The mean-field prediction from :func:`numerics.spectrum_bridge.mean_field_exponent`.
 
     Returns ``{"value": ..., "note": ...}``; ``value`` is None with the note
-    ``"mean-field value not available"`` when the module (or its answer) is missing.
+    ``"mean-field value not available (...)"`` when the bridge cannot compute it
+    for this layer kind and activation (it then says why).
     """
-    try:
-        from numerics import spectrum_bridge  # type: ignore[attr-defined]
-    except ImportError:
-        return {"value": None, "note": MEAN_FIELD_MISSING}
+    from numerics import spectrum_bridge
+
     try:
         value = spectrum_bridge.mean_field_exponent(at, n, layer, activation)
-    except Exception as exc:  # noqa: BLE001 - another module's failure is reported, not fatal
-        return {"value": None, "note": f"{MEAN_FIELD_MISSING} ({type(exc).__name__}: {exc})"}
+    except BnverifyError as exc:
+        return {"value": None, "note": f"{MEAN_FIELD_MISSING} ({exc})"}
     return {"value": value, "note": "from numerics.spectrum_bridge.mean_field_exponent"}
 
 

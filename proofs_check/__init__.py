@@ -4,6 +4,9 @@ Uses ``theory`` (exact derivations) and ``numerics`` (precise, certified and
 simulated evaluation); neither of those imports this package.
 """
 
+# ``verify`` (the function) deliberately shadows the submodule of the same name;
+# ``proofs_check.verify`` imports only sympy, mpmath and theory at load time.
+from proofs_check.verify import verify, verify_file
 from theory.errors import (
     BnverifyError,
     ExpressionError,
@@ -15,6 +18,8 @@ from theory.errors import (
 )
 
 __all__ = [
+    "verify",
+    "verify_file",
     "BnverifyError",
     "ExpressionError",
     "GramError",
@@ -23,3 +28,4 @@ __all__ = [
     "PrecisionError",
     "UnknownNameError",
 ]
+

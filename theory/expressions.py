@@ -2,7 +2,7 @@
 
 User text is data: it is parsed by Python's ``ast`` module (which executes
 nothing) and every node is translated by hand into SymPy.  Only numbers, the
-arithmetic operators ``+ - * / ** ^``, parentheses, the variables the caller
+arithmetic operators ``+ - * / **`` (``^`` is read as ``**``), parentheses, the variables the caller
 allows and the functions of :data:`FUNCTIONS` are accepted; anything else
 (attribute access, subscripts, lambdas, keywords, strings, unknown names)
 raises :class:`~theory.errors.ExpressionError` naming the offending token.
@@ -62,7 +62,6 @@ _BINOPS = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: None,  # handled separately (size guard)
-    ast.BitXor: None,  # '^' is read as a power, as mathematicians write it
 }
 
 
@@ -99,6 +98,10 @@ def parse_expression(
         raise ExpressionError(f"{what}: empty expression")
     if len(stripped) > MAX_LENGTH:
         raise ExpressionError(f"{what}: expression longer than {MAX_LENGTH} characters")
+    # '^' is a power, as mathematicians write it.  Python parses '^' as XOR, with
+    # a precedence below '+' and '-', so it is rewritten before parsing (the
+    # text has no other use for it).
+    stripped = stripped.replace("^", "**")
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
@@ -145,7 +148,7 @@ class _Translator:
                 raise self.fail(f"operator {_op_token(node.op)!r} is not allowed")
             left = self.visit(node.left, depth + 1)
             right = self.visit(node.right, depth + 1)
-            if op_type in (ast.Pow, ast.BitXor):
+            if op_type is ast.Pow:
                 return self.power(left, right)
             return _BINOPS[op_type](left, right)
         if isinstance(node, ast.Call):

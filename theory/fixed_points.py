@@ -87,7 +87,9 @@ def image_parameters(family: Family, values: dict, layer: LayerKind, act: Activa
 
 def _simplified(family: Family, values: dict) -> dict:
     points = family.sample_points()
-    return {p: v if v.has(sp.Integral) else simplify_checked(v, points)
+    # Large expressions (generic images) are left as they are: only whether they
+    # depend on the parameters matters there, and simplifying them is slow.
+    return {p: v if v.has(sp.Integral) or sp.count_ops(v) > 250 else simplify_checked(v, points)
             for p, v in values.items()}
 
 
@@ -169,8 +171,8 @@ def _is_degenerate(fam: Family, values: dict) -> bool:
 
 def _name(fam: Family, values: dict, label: str, index: int) -> str:
     if fam.name == "cluster-odd" and label.startswith("single cluster"):
-        return "cluster-odd" if values.get(sp.Symbol("gamma", real=True)) == 0 else (
-            "cluster-odd-nonorthogonal")
+        g = values.get(sp.Symbol("gamma", real=True))
+        return {0: "cluster-odd", -1: "cluster-odd-antipodal"}.get(g, "cluster-odd-nonorthogonal")
     if label == "generic":
         return f"{fam.name}" if index == 0 else f"{fam.name}-{index}"
     return label.replace(" + ", "-").replace(" ", "-")

@@ -132,33 +132,34 @@ def rs_integrand(S: CellMatrix, act: Activation | None,
     return det ** sp.Rational(-1, 2), V
 
 
-def _integrate(expr: sp.Expr, eigenvalue: sp.Expr | None) -> sp.Expr:
-    """``int_0^oo expr ds``; closed by the substitution ``u = 2 s lambda`` when ``S``
-    has the single non-zero eigenvalue ``lambda`` (the integrand is then a power
-    of ``1 + u`` times a constant), else kept as an unevaluated ``Integral``."""
-    integral = sp.Integral(expr, (S_INT, 0, sp.oo))
-    if eigenvalue is None:
-        return integral
-    u = sp.Dummy("u", nonnegative=True)
-    in_u = sp.factor(sp.cancel(expr.subs(S_INT, u / (2 * eigenvalue)) / (2 * eigenvalue)))
-    in_u = sp.powsimp(in_u, force=True)
-    if in_u.free_symbols & {S_INT}:
-        return integral
-    result = sp.integrate(in_u, (u, 0, sp.oo), conds="none")
-    if result.has(sp.Integral) or result.has(sp.nan) or result.has(sp.zoo):
-        return integral
-    return result
+def _integrate(expr: sp.Expr) -> sp.Expr:
+    """``int_0^oo expr ds``, kept unevaluated (it does not close in general)."""
+    return sp.Integral(expr, (S_INT, 0, sp.oo))
 
 
-def _single_eigenvalue(S: CellMatrix) -> sp.Expr | None:
-    """The non-zero eigenvalue of ``S`` if it has exactly one distinct one (then
-    the RS integrand is a power of ``1 + 2 s lambda`` and the integral closes)."""
+def single_eigenvalue(S: CellMatrix) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(lambda, r)`` when ``S = lambda Pi`` for an orthogonal projector ``Pi`` of rank ``r``.
+
+    Then the RS integral closes: ``S (I + 2 s S)^(-1) = lambda/(1 + 2 s lambda) Pi``,
+    ``det(I + 2 s S) = (1 + 2 s lambda)^r`` and, for degree-1 homogeneous ``phi``,
+    ``n int_0^oo (1 + 2 s lambda)^(-r/2 - 1) lambda V_phi(Pi) ds = n V_phi(Pi) / r``,
+    i.e. ``F = n V_phi(S) / (r lambda)``.
+    """
     if S.k > 2:
         return None
-    values = {sp.factor(x) for x, size in zip(S.e, S.sizes, strict=True) if size != 1}
-    values |= {sp.factor(x) for x in S.quotient().eigenvals()}
-    values.discard(sp.Integer(0))
-    return values.pop() if len(values) == 1 else None
+    spectrum: dict[sp.Expr, sp.Expr] = {}
+    for x, size in zip(S.e, S.sizes, strict=True):
+        if size != 1:
+            key = sp.factor(x)
+            spectrum[key] = spectrum.get(key, 0) + size - 1
+    for x, mult in S.quotient().eigenvals().items():
+        key = sp.factor(x)
+        spectrum[key] = spectrum.get(key, 0) + mult
+    spectrum.pop(sp.Integer(0), None)
+    if len(spectrum) != 1:
+        return None
+    (value, rank), = spectrum.items()
+    return value, rank
 
 
 def mean_field_map(
@@ -192,7 +193,7 @@ def mean_field_map(
         The weight variance ``sigma_w^2``.
     close_integrals
         ``False`` keeps every RS integral unevaluated; by default it is closed
-        when ``S`` has a single non-zero eigenvalue (see :func:`_integrate`).
+        when ``S`` has a single non-zero eigenvalue (see :func:`single_eigenvalue`).
     opaque_kernels
         Keep kernels as functions with closed-form gradients (for Jacobians).
 
@@ -218,10 +219,14 @@ def mean_field_map(
                 f"RS with the non-homogeneous activation {act.name!r} has no 1-D integral "
                 "reduction: evaluate it numerically"
             )
-        weight, V = rs_integrand(S, act, opaque_kernels)
         n = S.n
-        eigenvalue = _single_eigenvalue(S) if close_integrals is not False else None
-        return V.map_entries(lambda v: n * _integrate(weight * v, eigenvalue))
+        single = single_eigenvalue(S) if close_integrals is not False else None
+        if single is not None:
+            value, rank = single
+            V = S if act is None else _apply_kernel(S, act, opaque_kernels)
+            return V * (n / (rank * value))
+        weight, V = rs_integrand(S, act, opaque_kernels)
+        return V.map_entries(lambda v: n * _integrate(weight * v))
     if act is not None:
         return _apply_kernel(S, act, opaque_kernels)
     return S

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import sys
+import types
 
 import numpy as np
 import pytest
 
 from numerics.lyapunov import (
-    MEAN_FIELD_MISSING,
     Exponent,
     LyapunovConfig,
     WidthResult,
@@ -53,14 +53,7 @@ def test_cluster_spread_rate_approaches_mean_field_factor():
     assert abs(e.rate - math.log(n * n / (n * n - 2 * n + 2))) <= 5 * se + 4 / d
 
 
-def test_mean_field_missing_module_gives_null(monkeypatch):
-    monkeypatch.setitem(sys.modules, "numerics.spectrum_bridge", None)
-    mf = mean_field_value("cluster-odd", 4, "rc,nl", "relu")
-    assert mf == {"value": None, "note": MEAN_FIELD_MISSING}
-
-
 def test_mean_field_uses_bridge_when_present(monkeypatch):
-    import types
 
     fake = types.ModuleType("numerics.spectrum_bridge")
     fake.mean_field_exponent = lambda at, n, layer, act: {"at": at, "n": n}

@@ -1,0 +1,279 @@
+r"""Fixed points of the shape map ``F_hat`` in a family at concrete ``n``, with proof.
+
+What is searched, and how (``chain-rule`` layers: no RS, or RS with step/sign;
+closed-form kernels; :func:`numerics.jacobian.derivative_method`):
+
+``symmetric``
+    ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one parameter
+    ``rho in [-1/(n-1), 1]`` (the PSD range).  The residual
+    ``r(rho) = F_hat(G)_12 - rho`` (``F_hat(G)_11 = 1`` on the family) is
+    evaluated in ``arb`` ball arithmetic on sub-intervals; an interval whose
+    enclosure of ``r`` excludes 0 holds no fixed point.  The rest are bisected
+    down to width ``2^-depth``; each remaining cluster is refined by bisection
+    at ``dps`` digits and proven by a sign change of ``r`` at the ends of a
+    small interval (existence, intermediate value theorem) and an enclosure of
+    ``r'`` (the exact chain rule over the interval) that excludes 0
+    (uniqueness).  So the search is complete: ``complete = True`` when no
+    interval is left unresolved.  The end point ``rho = 1`` (all points equal,
+    rank 1) is examined exactly: with RC the map is undefined there (``S = 0``),
+    without RC ``F_hat(1 1^T) = 1 1^T`` is a degenerate fixed point.
+``cluster-odd``
+    Only the invariant face ``rho = 1, gamma = 0`` (a single cluster and an
+    orthogonal odd point; equal points stay equal under every layer, so
+    ``rho = 1`` is invariant exactly) is searched, by the same 1-D method in
+    ``b in (0, n)`` with ``a = (n - b)/(n - 1)``; ``gamma' = 0`` along it is
+    checked by enclosure (it must contain 0, which an enclosure cannot prove
+    exactly: the note says so).  The interior of the 3-parameter box is not
+    searched: ``complete = False``.
+``two-clusters``
+    Not searched (``complete = False``, empty list, a note).
+
+RS with a degree-1 activation and activations without closed-form kernel are
+not searched (``NotClosedFormError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+
+from numerics.certify import ArbOps, _flint, workprec
+from numerics.jacobian import InfiniteDerivative, derivative_method, shape_and_derivatives
+from numerics.precision import DEFAULT_DPS, validate_dps
+from theory.activations import get_activation
+from theory.errors import InvalidInputError, NotClosedFormError
+from theory.families import get_family
+from theory.layers import parse_layer
+
+
+@dataclass
+class FoundFixedPoint:
+    """A fixed point: parameters (decimal strings at ``dps`` digits), enclosure, degeneracy."""
+
+    family: str
+    parameters: dict[str, Any]  # mpmath values
+    enclosure: dict[str, float]  # proven half-width around the value, per searched parameter
+    gram: list[list[Any]]  # mpmath matrix entries
+    degenerate: bool
+    proof: str
+    sizes: list[int]
+    labels: list[str]
+
+    @property
+    def radius(self) -> float:
+        """A bound on every Gram entry's distance from the exact fixed point (the
+        parameters enter the entries with Lipschitz constant <= n here)."""
+        return max([0.0] + [4.0 * r for r in self.enclosure.values()])
+
+
+@dataclass
+class FixedPointSearchResult:
+    family: str
+    n: int
+    layer: str
+    activation: str
+    fixed_points: list[FoundFixedPoint]
+    complete: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _gram_symmetric(rho: Any, n: int, one: Any) -> list[list[Any]]:
+    return [[one if i == j else rho for j in range(n)] for i in range(n)]
+
+
+def _gram_face(b: Any, n: int, ops: Any) -> list[list[Any]]:
+    """Cluster (n-1 equal points, norm^2 a = (n-b)/(n-1)) + orthogonal odd point (norm^2 b)."""
+    a = (ops.const(n) - b) / ops.const(n - 1)
+    G = [[a for _ in range(n)] for _ in range(n)]
+    for i in range(n):
+        G[i][n - 1] = G[n - 1][i] = a * 0
+    G[n - 1][n - 1] = b
+    return G
+
+
+def _search_1d(residual: Callable[[Any], tuple[Any, Any]], lo: Fraction, hi: Fraction,
+               dps: int, depth: int = 40, max_boxes: int = 20000,
+               exact_zeros: frozenset = frozenset(),
+               ) -> tuple[list[tuple[Any, Any, str]], list[tuple[Fraction, Fraction]]]:
+    """All zeros of ``residual`` in ``[lo, hi]`` (open at the ends), proven.
+
+    ``residual(x)`` returns ``(r, dr)`` enclosures for a ball ``x`` (a non-finite
+    enclosure excludes nothing).  ``exact_zeros`` are end points known to be zeros
+    exactly (degenerate fixed points); a monotone interval ending there holds no other.
+    Returns ``[(root mpf, half-width of its proven enclosure, proof)]`` and the
+    unresolved intervals.
+    """
+    flint = _flint()
+    arb = flint.arb
+    stack = [(lo, hi, 0)]
+    candidates: list[tuple[Fraction, Fraction]] = []
+    boxes = 0
+    while stack:
+        a, b, d = stack.pop()
+        boxes += 1
+        x = arb(ArbOps.const((a + b) / 2)) + arb(0, float(b - a) / 2 * (1 + 1e-12))
+        r, dr = residual(x)
+        if r.is_finite() and not r.contains(0):
+            continue
+        if dr is not None and dr.is_finite() and not dr.contains(0):
+            candidates.append((a, b))  # at most one zero here (monotone); decide below
+            continue
+        if d >= depth or boxes > max_boxes:
+            candidates.append((a, b))
+            continue
+        m = (a + b) / 2
+        stack += [(a, m, d + 1), (m, b, d + 1)]
+    roots: list = []
+    unresolved: list = []
+    for a, b in sorted(candidates):
+        ra, _ = residual(ArbOps.const(a))
+        rb, _ = residual(ArbOps.const(b))
+        x = arb(ArbOps.const((a + b) / 2)) + arb(0, float(b - a) / 2 * (1 + 1e-12))
+        _, dr = residual(x)
+        monotone = dr is not None and dr.is_finite() and not dr.contains(0)
+        if monotone and b in exact_zeros:
+            continue  # monotone: the only zero in [a, b] is the exact one at the end b
+        if monotone and ((ra < 0 and rb > 0) or (ra > 0 and rb < 0)):
+            root, rad = _bisect(residual, a, b, ra < 0, dps)
+            roots.append((root, rad, "sign change of the residual at the ends of "
+                          f"[{float(a):.6g}, {float(b):.6g}] (existence) and an enclosure of its "
+                          "derivative excluding 0 (uniqueness)"))
+        elif monotone and ((ra > 0 and rb > 0) or (ra < 0 and rb < 0)):
+            continue  # monotone without sign change: no zero
+        else:
+            unresolved.append((a, b))
+    return roots, unresolved
+
+
+def _bisect(residual, a: Fraction, b: Fraction, increasing: bool, dps: int) -> Any:
+    lo, hi = a, b
+    target = Fraction(1, 10 ** (dps + 5))
+    while hi - lo > target * max(1, abs(lo)):
+        m = (lo + hi) / 2
+        r, _ = residual(ArbOps.const(m))
+        if r.contains(0):
+            break
+        if (r < 0) == increasing:
+            lo = m
+        else:
+            hi = m
+    with mpmath.workdps(dps + 10):
+        mid = mpmath.mpf(lo.numerator) / lo.denominator / 2 + \
+            mpmath.mpf(hi.numerator) / hi.denominator / 2
+        if r.contains(0) and hi - lo > target * max(1, abs(lo)):
+            # stopped early: the residual's enclosure at m contains 0 -- keep [lo, hi]
+            pass
+        return mid, float(hi - lo) / 2 * (1 + 1e-9) + 1e-300
+
+
+def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu", *,
+                      dps: int = DEFAULT_DPS, sigma_w2: Any = 1,
+                      m: int | None = None) -> FixedPointSearchResult:
+    """All fixed points of ``F_hat`` in the searched part of ``family`` (module docstring)."""
+    dps = validate_dps(dps)
+    fam = get_family(family)
+    kind = parse_layer(layer)
+    act0 = get_activation(activation)
+    act = act0 if kind.nl else None
+    if not isinstance(n, int) or n < fam.min_n:
+        raise InvalidInputError(f"family {fam.name!r} needs an integer n >= {fam.min_n}")
+    if derivative_method(kind, act0) != "chain-rule":
+        raise NotClosedFormError(
+            f"fixed-point search needs an exact chain rule: layer {kind.name} with "
+            f"{act0.name} is evaluated by an integral or quadrature (not supported here)")
+    sigma_f = Fraction(str(sigma_w2))
+    notes: list[str] = []
+    found: list[FoundFixedPoint] = []
+    name_act = act0.name if kind.nl else "identity (no NL)"
+    with workprec(2 * dps + 20):
+        arb = _flint().arb
+        sigma = ArbOps.const(sigma_f)
+        if fam.name == "symmetric":
+            one = arb(1)
+
+            def residual(rho):
+                G = _gram_symmetric(rho, n, one)
+                E = _gram_symmetric(one, n, arb(0))
+                try:
+                    Fh, (dF,) = shape_and_derivatives(G, [E], kind, act, sigma, ArbOps)
+                    return Fh[0][1] - rho, dF[0][1] - 1
+                except InfiniteDerivative:
+                    Fh, _ = shape_and_derivatives(G, [], kind, act, sigma, ArbOps)
+                    return Fh[0][1] - rho, None
+                except ZeroDivisionError:
+                    return arb(0, 1e300), None
+
+            lo = Fraction(-1, n - 1)
+            roots, unresolved = _search_1d(
+                residual, lo, Fraction(1), dps,
+                exact_zeros=frozenset() if kind.rc else frozenset({Fraction(1)}))
+            for root, rad, proof in roots:
+                with mpmath.workdps(dps + 10):
+                    G = [[mpmath.mpf(1) if i == j else root for j in range(n)] for i in range(n)]
+                found.append(FoundFixedPoint("symmetric", {"q": mpmath.mpf(1), "rho": root},
+                                             {"rho": rad}, G, False, proof, [n], ["batch"]))
+            # the end point rho = 1 (all points equal)
+            if kind.rc:
+                notes.append("rho = 1 (all points equal): the map is undefined there (after RC "
+                             "the covariance is 0, tr F = 0); reported as degenerate, not fixed")
+            else:
+                G1 = [[mpmath.mpf(1)] * n for _ in range(n)]
+                found.append(FoundFixedPoint(
+                    "symmetric", {"q": mpmath.mpf(1), "rho": mpmath.mpf(1)}, {}, G1, True,
+                    "all points equal stay equal: F_hat(1 1^T) = 1 1^T exactly (rank 1)",
+                    [n], ["batch"]))
+            complete = not unresolved
+            if unresolved:
+                notes.append(f"{len(unresolved)} interval(s) unresolved near "
+                             + ", ".join(f"[{float(a):.4g}, {float(b):.4g}]"
+                                         for a, b in unresolved[:5]))
+        elif fam.name == "cluster-odd":
+            def residual(b):
+                G = _gram_face(b, n, ArbOps)
+                E = _gram_face(arb(1), n, ArbOps)
+                E = [[E[i][j] - _gram_face(arb(0), n, ArbOps)[i][j] for j in range(n)]
+                     for i in range(n)]
+                try:
+                    Fh, (dF,) = shape_and_derivatives(G, [E], kind, act, sigma, ArbOps)
+                    return Fh[n - 1][n - 1] - b, dF[n - 1][n - 1] - 1
+                except InfiniteDerivative:
+                    Fh, _ = shape_and_derivatives(G, [], kind, act, sigma, ArbOps)
+                    return Fh[n - 1][n - 1] - b, None
+                except ZeroDivisionError:
+                    return arb(0, 1e300), None
+
+            eps = Fraction(1, 10 ** 6)
+            roots, unresolved = _search_1d(residual, eps, Fraction(n) - eps, dps)
+            for root, rad, proof in roots:
+                with mpmath.workdps(dps + 10):
+                    aa = (n - root) / (n - 1)
+                    G = [[aa if (i < n - 1 and j < n - 1) else mpmath.mpf(0) for j in range(n)]
+                         for i in range(n)]
+                    G[n - 1][n - 1] = root
+                Gb = _gram_face(ArbOps.const(Fraction(str(mpmath.nstr(root, dps + 5)))), n,
+                                ArbOps)
+                Fh, _ = shape_and_derivatives(Gb, [], kind, act, sigma, ArbOps)
+                gam = Fh[0][n - 1]
+                ok = gam.contains(0)
+                proof += ("; on the invariant face rho = 1 (equal points stay equal); the "
+                          f"enclosure of gamma' contains 0 ({'yes' if ok else 'NO'})")
+                if not ok:
+                    continue
+                found.append(FoundFixedPoint(
+                    "cluster-odd", {"a": aa, "rho": mpmath.mpf(1), "b": root,
+                                    "gamma": mpmath.mpf(0)}, {"b": rad}, G, True, proof,
+                    [n - 1, 1], list(fam.cell_labels)))
+            complete = False
+            notes.append("cluster-odd: only the face rho = 1, gamma = 0 (b in [1e-6, n - 1e-6]) "
+                         "is searched with proof; the interior of the (rho, gamma, b) box is "
+                         "not searched (complete = false)")
+            if unresolved:
+                notes.append(f"{len(unresolved)} interval(s) of b unresolved")
+        else:
+            complete = False
+            notes.append(f"family {fam.name!r} is not searched numerically yet")
+    return FixedPointSearchResult(fam.name, n, kind.name, name_act, found, complete, notes)
