@@ -44,6 +44,16 @@ between entries): the half-width is ``q se + e_pred + e_round`` with
   moves by up to ``~ sqrt(n u)`` relative; ``e_in ~ 1e-7`` is negligible
   against any statistical ``se`` but covers deterministic outputs.
 
+Validity.  The t interval needs the trial means to be close to normal.  With RS
+and a covariance ``S`` whose non-zero eigenvalues spread over many decades
+(near-duplicate points) the mean of ``h h^T / |h|^2`` is dominated by rare rows
+(probability ~ ``sqrt(lambda_min / lambda_max)``): at ``d T`` rows far below its
+inverse the sample standard error misses them and the interval is too short.
+Keep ``lambda_min / lambda_max`` of the non-zero spectrum above ``~1e-4`` (exact
+zeros, from duplicates or RC, are harmless) or raise ``d T``.  The same holds
+for degree-0 activations (step, sign) and nearly collinear pairs: their signs
+differ with probability ``t / pi``, ``t`` the small angle.
+
 So, when the theory is right, the helper fails with probability at most
 ``alpha`` (plus the ``O(1/(d_1 d_2))`` bias, which the caller keeps small by the
 choice of widths).  ``alpha`` defaults to ``1e-4``.

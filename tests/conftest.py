@@ -35,12 +35,16 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
 settings.register_profile("default", max_examples=25, **_COMMON)
 settings.register_profile("ci", max_examples=12, derandomize=True, print_blob=True, **_COMMON)
 settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
+
+# Debugging aid: the ci examples, reported unshrunk (a failure shows at once).
+settings.register_profile("ci-noshrink", parent=settings.get_profile("ci"),
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

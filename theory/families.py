@@ -78,6 +78,15 @@ class Family:
     box: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     degenerate: Mapping[str, Mapping[sp.Symbol, sp.Expr]] = field(default_factory=dict)
     size_symbols: tuple[sp.Symbol, ...] = (n,)
+    second_size: sp.Expr | None = None
+
+    def refine(self, expr: sp.Expr) -> sp.Expr:
+        """Use that every cell size is positive: for two clusters ``n - m > 0``
+        (written ``n = m + k`` with ``k > 0`` while simplifying)."""
+        if self.second_size is None:
+            return expr
+        k = sp.Dummy("k", integer=True, positive=True)
+        return sp.simplify(sp.sympify(expr).subs(n, m + k)).subs(k, n - m)
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -243,6 +252,7 @@ def _two_clusters() -> Family:
              "rho2": (-1.0, 1.0), "gamma": (-1.0, 1.0)},
         degenerate={"two point clusters": {rho1: 1, rho2: 1}},
         size_symbols=(n, m),
+        second_size=n - m,
     )
 
 

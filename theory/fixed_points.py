@@ -89,7 +89,8 @@ def _simplified(family: Family, values: dict) -> dict:
     points = family.sample_points()
     # Large expressions (generic images) are left as they are: only whether they
     # depend on the parameters matters there, and simplifying them is slow.
-    return {p: v if v.has(sp.Integral) or sp.count_ops(v) > 250 else simplify_checked(v, points)
+    return {p: v if v.has(sp.Integral) or sp.count_ops(v) > 600
+            else simplify_checked(family.refine(v), points)
             for p, v in values.items()}
 
 

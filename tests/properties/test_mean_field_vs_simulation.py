@@ -42,7 +42,31 @@ def _well_posed(G: np.ndarray, layer: LayerKind, act: str) -> bool:
     S = G if not layer.rc else (np.eye(n) - 1 / n) @ G @ (np.eye(n) - 1 / n)
     if layer.rs and np.max(np.abs(np.diag(S))) <= 1e-8 * max(1.0, np.max(np.abs(G))):
         return False
-    return not (layer.rs and layer.nl and get_activation(act).degree is None)
+    if layer.rs and layer.nl and get_activation(act).degree is None:
+        return False
+    if layer.rs:
+        # RS near a rank-deficient S: E[h h^T/|h|^2] is dominated by rare rows with
+        # |h| small in the large directions (probability ~ sqrt(lambda_small /
+        # lambda_large)); with d T ~ 3000 rows those are not seen, the sample
+        # standard error is far too small and the t interval is invalid.  Exactly
+        # zero eigenvalues (duplicates, RC) are harmless.  See docs/sections/testing.md.
+        lam = np.linalg.eigvalsh(S)
+        top = lam[-1]
+        small = lam[(lam > 1e-12 * top)]
+        if small.size and small.min() < 1e-4 * top:
+            return False
+    if layer.nl and get_activation(act).degree == 0:
+        # Same rare-event issue for degree 0: two nearly collinear rows differ in sign
+        # with probability t / pi (t their angle).
+        d = np.clip(np.diag(S), 0, None)
+        outer = np.outer(d, d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin2 = np.where(outer > 0, (outer - S * S) / outer, 1.0)
+        if np.any((sin2 > 1e-12) & (sin2 < 1e-4)):
+            return False
+        if np.any((d > 0) & (d < 1e-8 * d.max())):
+            return False
+    return True
 
 
 @pytest.mark.parametrize("layer", LAYERS, ids=str)
@@ -97,9 +121,6 @@ def test_disagreement_shrinks_like_inverse_sqrt_width(G, layer, seed):
     of the slope contains -1, i.e. the RMS disagreement is ~ d^(-1/2)."""
     assume(_well_posed(G, layer, "relu"))
     n = G.shape[0]
-    F = fast_mean_field_map(G, layer, "relu").F
-    # Deterministic outputs (no fluctuation) have nothing to scale: n = 2 with RC+RS.
-    assume(np.max(np.abs(F)) > 0)
     try:
         assert_fluctuations_shrink(G, layer, "relu", widths=(16, 32, 64, 128), trials=48,
                                    seed=seed, alpha=1e-3)
