@@ -89,11 +89,14 @@ def batch_sizes(min_n: int = 2, max_n: int = 6) -> st.SearchStrategy[int]:
 def points(draw: st.DrawFn, n: int, k: int) -> np.ndarray:
     """``n`` points in ``R^k`` (an ``(n, k)`` float64 array) with at least one non-zero point.
 
-    Coordinates are floats in ``[-2, 2]``; a draw whose points are all zero gets
+    Coordinates are floats in ``[-2, 2]`` (magnitudes below ``1e-6`` set to 0); a draw whose points are all zero gets
     its first coordinate set to 1 (so that ``G != 0``).
     """
     X = np.array(draw(st.lists(st.lists(_COORD, min_size=k, max_size=k), min_size=n,
                                max_size=n)), dtype=float)
+    # Coordinates below 1e-6 in magnitude become exact zeros: bad scaling is drawn
+    # on purpose by ``badly_scaled`` (decades chosen explicitly), not by accident.
+    X[np.abs(X) < 1e-6] = 0.0
     if not np.any(X):
         X[0, 0] = 1.0
     return X

@@ -102,7 +102,8 @@ class Derivation:
                     lines.append(f"  admissible directions: {spec.admissible}")
                     for e in spec.eigenvalues:
                         lines.append(f"  eigenvalue {sp.sstr(self._sub(e.value))}  "
-                                     f"x{sp.sstr(self._sub(e.multiplicity))}  [{e.symmetry}]")
+                                     f"(multiplicity {sp.sstr(self._sub(e.multiplicity))})  "
+                                     f"[{e.symmetry}]")
             for note in self.search.notes:
                 lines.append(f"note: {note}")
         for note in self.notes:

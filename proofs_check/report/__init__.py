@@ -1,0 +1,1 @@
+"""``bnverify report``: figures (one function per figure) and the writer."""
