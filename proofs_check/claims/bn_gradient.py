@@ -1,4 +1,7 @@
-"""Claim ``bn-gradient-explosion`` (Yang, Pennington, Rao, Sohl-Dickstein, Schoenholz, ICLR 2019)."""
+"""Claim ``bn-gradient-explosion``.
+
+Yang, Pennington, Rao, Sohl-Dickstein, Schoenholz, ICLR 2019.
+"""
 
 from __future__ import annotations
 
@@ -141,7 +144,9 @@ def run(ctx: Context) -> ClaimOutcome:
         "numeric", "mean-field", bool(np.all(lam - 1.96 * se > 1)),
         "gradient growth per layer (top eigenvalue of Pi -> E[J^T Pi J], Monte Carlo, 95% "
         "CI): " + ", ".join(f"n={r['n']}: {r['mean']:.4f}+-{(r['ci'][1] - r['ci'][0]) / 2:.4f}"
-                            for r in rates) + " - all > 1: gradients explode (n <= 5: E[1/r^4] is infinite, so the n=4 CI is indicative only)",
+                            for r in rates)
+        + " - all > 1: gradients explode (n <= 5: E[1/r^4] is infinite, so the n=4 CI "
+        "is indicative only)",
         {"rates": rates}))
     q, c = sp.Rational(1, 2), 1 / (2 * sp.pi)
     symbolic_limit = sp.simplify(sp.Rational(1, 2) / (q - c))

@@ -125,8 +125,22 @@ def _mean_field(ctx: Context, p: dict) -> tuple[list[Check], list[dict], dict]:
             d_co = np.minimum(d_co, np.linalg.norm(G[:, perm][:, :, perm] - co, axis=(1, 2)))
         near_co = int(np.sum(d_co < 1e-6))
         near_sym = int(np.sum(d_sym < 1e-6))
+        interior = []
+        for t in np.nonzero((d_sym >= 1e-6) & (d_co >= 1e-6))[0]:
+            k = int(np.argmax(np.diag(G[t])))
+            rest = [i for i in range(n) if i != k]
+            blk = G[t][np.ix_(rest, rest)]
+            off = blk[~np.eye(n - 1, dtype=bool)]
+            if np.ptp(np.diag(blk)) < 1e-6 and np.ptp(off) < 1e-6:
+                a, b = float(blk[0, 0]), float(G[t][k, k])
+                interior.append({"a": a, "rho": float(off[0] / a), "b": b,
+                                 "gamma": float(G[t][rest[0], k] / np.sqrt(a * b)),
+                                 "odd_norm_ratio": float(np.sqrt(b / a))})
         ends[f"n={n}"] = {"starts": len(G), "near_cluster_odd": near_co,
-                          "near_symmetric": near_sym, "max_distance_to_symmetric":
+                          "near_symmetric": near_sym,
+                          "interior_cluster_odd_family": len(interior),
+                          "interior_examples": interior[:3],
+                          "max_distance_to_symmetric":
                           float(d_sym.max()), "min_distance_to_cluster_odd": float(d_co.min()),
                           "rho_symmetric": rho, "map_error_per_step": err}
         runs.append({"what": "mean-field iteration", "n": n, "starts": p["mf_starts"],
@@ -135,11 +149,23 @@ def _mean_field(ctx: Context, p: dict) -> tuple[list[Check], list[dict], dict]:
     total = sum(e["starts"] for e in ends.values())
     co_hits = sum(e["near_cluster_odd"] for e in ends.values())
     sym_hits = sum(e["near_symmetric"] for e in ends.values())
+    inter = {k: v for k, v in ends.items() if v["interior_cluster_odd_family"]}
+    checks.append(Check(
+        "numeric", "mean-field", None,
+        "mean-field attractors besides the symmetric point: " + ("; ".join(
+            f"{k}: {v['interior_cluster_odd_family']}/{v['starts']} starts end at an interior "
+            f"cluster-odd fixed point a={v['interior_examples'][0]['a']:.4f}, "
+            f"rho={v['interior_examples'][0]['rho']:.4f}, b={v['interior_examples'][0]['b']:.4f}, "
+            f"gamma={v['interior_examples'][0]['gamma']:.4f} (odd point "
+            f"{v['interior_examples'][0]['odd_norm_ratio']:.2f}x longer, nearly orthogonal; "
+            "cluster NOT merged)" for k, v in inter.items()) if inter else "none found"),
+        {k: v["interior_examples"] for k, v in inter.items()}, decisive=False))
     checks.append(Check(
         "numeric", "mean-field", co_hits > total / 2,
         f"iterating F_hat (RC+ReLU) {p['mf_steps']} times from {total} random Grams "
-        f"(n in {p['ns']}): {co_hits} end within 1e-6 of the cluster + odd point, {sym_hits} "
-        "at the symmetric fixed point",
+        f"(n in {p['ns']}): {co_hits} end within 1e-6 of the cluster + odd point (rho = 1, "
+        f"gamma = 0), {sym_hits} at the symmetric fixed point, the rest at another point of "
+        "the cluster-odd family (see the context check)",
         {"by_n": ends, "tolerance_frobenius": 1e-6}))
     data["mean_field_ends"] = ends
     return checks, runs, data

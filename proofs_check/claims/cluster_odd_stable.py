@@ -18,8 +18,8 @@ def _params(quick: bool) -> dict:
     if quick:
         return {"ns": [4, 8], "inv_widths": [4, 16, 256], "inv_depth": 30, "inv_trials": 30,
                 "lyap_n": 8, "lyap_widths": [16, 256], "lyap_depth": 30, "lyap_trials": 6}
-    return {"ns": [4, 8, 16], "inv_widths": [4, 16, 256, 1024], "inv_depth": 100,
-            "inv_trials": 50, "lyap_n": 8, "lyap_widths": [16, 64, 256, 1024, 4096],
+    return {"ns": [4, 8, 16], "inv_widths": [4, 16, 256], "inv_depth": 60,
+            "inv_trials": 30, "lyap_n": 8, "lyap_widths": [16, 64, 256, 1024, 4096],
             "lyap_depth": 60, "lyap_trials": 10}
 
 

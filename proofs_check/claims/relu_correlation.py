@@ -1,4 +1,7 @@
-"""Claim ``relu-correlation-slow`` (Cho and Saul 2009; Poole et al. 2016; Schoenholz et al. 2017)."""
+"""Claim ``relu-correlation-slow``.
+
+Cho and Saul 2009; Poole et al. 2016; Schoenholz et al. 2017.
+"""
 
 from __future__ import annotations
 

@@ -82,7 +82,8 @@ def run(ctx: Context) -> ClaimOutcome:
         f"cell, {depth} ReLU layers: trials at rank n at the end: " +
         ", ".join(f"{k}: {v['full_rank_at_end']}/10" for k, v in fl.items()) +
         f"; decisive: all trials at width {max(widths)}. At small width, 3 points in one "
-        "linear region of the first layer can stay exactly dependent (seen while exploring: d=16, k=2, sigma_min/sigma_max ~ 1e-17)",
+        "linear region of the first layer can stay exactly dependent (seen while exploring: "
+        "d=16, k=2, sigma_min/sigma_max ~ 1e-17)",
         fl))
     runs.append({"what": "rank growth", "seed": ctx.seed + 41, "n": n})
     # mean field: arc-cosine kernel of a rank-2 Gram is full rank

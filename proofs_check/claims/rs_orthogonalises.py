@@ -43,8 +43,9 @@ def run(ctx: Context) -> ClaimOutcome:
                         jac["spectral_radius"], "jacobian_error": jac["error"],
                         "map_error": err, "steps": steps}
     checks.append(Check(
-        "numeric", "mean-field", all(v["final_max_abs_cos"] < 1e-8 and abs(v["fitted_rate_per_layer"]
-                                                - v["jacobian_spectral_radius_at_I"]) < 0.01
+        "numeric", "mean-field",
+        all(v["final_max_abs_cos"] < 1e-8 and abs(v["fitted_rate_per_layer"]
+                                                  - v["jacobian_spectral_radius_at_I"]) < 0.01
             for v in mf.values()),
         "mean-field RS map (identity activation, float64 RS integral) from correlated random "
         "Grams: max |cos| after the last step " + ", ".join(
@@ -71,7 +72,8 @@ def run(ctx: Context) -> ClaimOutcome:
         "simulation", "finite-width", ok,
         "finite width (layer RS, identity, n=4, input correlation 0.9): mean max |cos| over "
         "the last 10 layers (95% t CI over trials) " + ", ".join(
-            f"{k}: {v['mean_max_abs_cos_last10']['mean']:.4f} [{v['mean_max_abs_cos_last10']['ci'][0]:.4f}, "
+            f"{k}: {v['mean_max_abs_cos_last10']['mean']:.4f} "
+            f"[{v['mean_max_abs_cos_last10']['ci'][0]:.4f}, "
             f"{v['mean_max_abs_cos_last10']['ci'][1]:.4f}]" for k, v in fw.items()) +
         " - down from 0.9 to the O(1/sqrt(d)) floor (below 4 sqrt(2/(pi d)), the max of "
         "6 |cos| of independent Gaussian pairs being ~2 sqrt(2/(pi d)))", fw))

@@ -7,8 +7,8 @@ import numpy as np
 import sympy as sp
 
 from numerics.certify import certify
-from numerics.fixed_points import find_fixed_points
 from numerics.fastmaps import fast_mean_field_map
+from numerics.fixed_points import find_fixed_points
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import fd_jacobian_eigenvalues, symmetric_gram
 from proofs_check.verdict import Check

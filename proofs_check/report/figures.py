@@ -95,7 +95,9 @@ def spectra(spectra_data: dict) -> Figure:
     fig.tight_layout()
     cap = ("Eigenvalues of the Jacobian of F_hat at each fixed point with the unit circle: "
            "RC+ReLU cluster + odd and symmetric points certified (numerics.certify, interval "
-           "midpoints shown), BN+ReLU symmetric point by central differences (float64).")
+           "midpoints shown; at the cluster + odd point the trivial block was not isolated by "
+           "arb and is omitted, see the check notes), BN+ReLU symmetric point by central "
+           "differences (float64).")
     return fig, cap, {"fixed_points": keys}
 
 
