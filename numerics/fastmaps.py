@@ -12,7 +12,8 @@ estimate per matrix (``error``) for the quadrature methods.
 * ``closed-form``: the kernels of :mod:`theory.kernels`, in the ``atan2`` form of
   :mod:`numerics.maps` (no ``1 - cos^2`` cancellation).  A pair with
   ``S_ii S_jj - S_ij^2 <= 16 eps S_ii S_jj`` is taken as exactly collinear,
-  and a diagonal ``S_ii <= 16 n eps max S_kk`` as exactly zero (rounding level).
+  and, after RC, a diagonal ``S_ii <= 16 n eps max S_kk`` as exactly zero (the
+  rounding level of the recentering).
 * ``rs-integral``: ``F = n int_0^oo det(I + 2sS)^(-1/2) V_phi(S (I + 2sS)^(-1)) ds``
   by the exp-sinh rule ``s = s_0 exp((pi/2) sinh t)`` with fixed step
   ``h = 1/16`` on a node range covering ``1e-17`` truncation; ``S`` diagonalised
@@ -225,7 +226,11 @@ def fast_mean_field_map(
         raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}")
     kind, act = parse_layer(layer), get_activation(activation)
     method = map_method(kind, act)
-    S = _clean(_covariance(G, kind, float(sigma_w2)))
+    S = _covariance(G, kind, float(sigma_w2))
+    if kind.rc:
+        # Only recentering creates rounding-level variances (a point equal to the
+        # mean); the input itself is exact and keeps its tiny variances.
+        S = _clean(S)
     n = G.shape[-1]
     if method == "closed-form":
         if kind.rs and np.any(np.all(S == 0, axis=(-2, -1))):

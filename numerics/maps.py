@@ -374,7 +374,15 @@ def _range_factor(S: ExactMatrix, pivots: list[int]) -> mpmath.matrix:
     """
     n, r = len(S), len(pivots)
     C = mpmath.matrix([[_mpf(S[i][j]) for j in pivots] for i in pivots])
-    L = mpmath.cholesky(C)
+    try:
+        L = mpmath.cholesky(C)
+    except ValueError:
+        # The exact pivot block is positive definite; its rounding at the working
+        # precision is not: the entries span more decades than the digits carry.
+        raise PrecisionError(
+            f"the covariance's entries span more decades than {mpmath.mp.dps} working "
+            "digits resolve; raise --dps"
+        ) from None
     A = mpmath.zeros(n, r)
     for i in range(n):
         for k in range(r):

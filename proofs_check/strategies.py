@@ -89,8 +89,8 @@ def batch_sizes(min_n: int = 2, max_n: int = 6) -> st.SearchStrategy[int]:
 def points(draw: st.DrawFn, n: int, k: int) -> np.ndarray:
     """``n`` points in ``R^k`` (an ``(n, k)`` float64 array) with at least one non-zero point.
 
-    Coordinates are floats in ``[-2, 2]`` (magnitudes below ``1e-6`` set to 0); a draw whose points are all zero gets
-    its first coordinate set to 1 (so that ``G != 0``).
+    Coordinates are floats in ``[-2, 2]`` (magnitudes below ``1e-6`` set to 0); a
+    draw whose points are all zero gets its first coordinate set to 1 (so that ``G != 0``).
     """
     X = np.array(draw(st.lists(st.lists(_COORD, min_size=k, max_size=k), min_size=n,
                                max_size=n)), dtype=float)
@@ -116,7 +116,7 @@ def gram_matrices(
     max_n: int = 6,
     kinds: tuple[str, ...] = GRAM_KINDS,
 ) -> np.ndarray:
-    """PSD Gram matrices ``G = X X^T`` of ``n`` points (``n`` given, or drawn in ``[min_n, max_n]``).
+    """PSD Gram matrices ``G = X X^T`` of ``n`` points (``n`` given or drawn).
 
     Parameters
     ----------
@@ -309,7 +309,10 @@ def family_members(
     ``n`` is fixed or drawn from ``ns`` (values below the family's ``min_n`` are
     skipped); for ``two-clusters`` the size ``m`` is drawn in ``[2, n - 2]``.
     """
-    fam = get_family(family) if family is not None else draw(st.sampled_from(list(FAMILIES.values())))
+    if family is None:
+        fam = draw(st.sampled_from(list(FAMILIES.values())))
+    else:
+        fam = get_family(family)
     if n is None:
         allowed = [v for v in ns if v >= fam.min_n]
         if not allowed:

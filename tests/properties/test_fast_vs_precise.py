@@ -73,9 +73,6 @@ def test_fast_quadrature_agrees_with_mpmath_quadrature(G, act, rc):
     assert np.max(np.abs(fast.F - precise.F_float())) <= tol
 
 
-@pytest.mark.xfail(strict=True, reason="finding: fastmaps zeroes a row whose S_ii is below "
-                   "16 n eps max S_kk even when S = G is exact input, and its error estimate "
-                   "does not include the dropped entries")
 def test_fast_map_error_estimate_covers_tiny_points():
     G = np.array([[1e-6, 10.0], [10.0, 1e16]])  # two points, norms 1e-3 and 1e8 (exact Gram)
     G[0, 1] = G[1, 0] = 1e-3 * 1e8 * 0.1

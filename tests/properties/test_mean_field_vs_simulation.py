@@ -52,7 +52,7 @@ def _well_posed(G: np.ndarray, layer: LayerKind, act: str) -> bool:
         # zero eigenvalues (duplicates, RC) are harmless.  See docs/sections/testing.md.
         lam = np.linalg.eigvalsh(S)
         top = lam[-1]
-        small = lam[(lam > 1e-12 * top)]
+        small = lam[(lam > 1e-15 * n * top)]
         if small.size and small.min() < 1e-4 * top:
             return False
     if layer.nl and get_activation(act).degree == 0:
