@@ -42,7 +42,7 @@ def test_odd_perturbation_is_annihilated_under_rc_relu():
 
 
 def test_cluster_spread_rate_approaches_mean_field_factor():
-    # Independent route (mean-field derivation, see docs/sections/simulate.md):
+    # Independent route (mean-field derivation, see the README section on simulate and lyapunov):
     # for RC+ReLU the relative squared spread grows by n^2/(n^2-2n+2) per layer.
     # Tolerance: 5 standard errors of the trial mean, plus 4/d for the O(1/d)
     # finite-width bias (Jensen: E log < log E).

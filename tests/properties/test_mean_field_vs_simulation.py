@@ -49,7 +49,7 @@ def _well_posed(G: np.ndarray, layer: LayerKind, act: str) -> bool:
         # |h| small in the large directions (probability ~ sqrt(lambda_small /
         # lambda_large)); with d T ~ 3000 rows those are not seen, the sample
         # standard error is far too small and the t interval is invalid.  Exactly
-        # zero eigenvalues (duplicates, RC) are harmless.  See docs/sections/testing.md.
+        # zero eigenvalues (duplicates, RC) are harmless.  See the README section on testing.
         lam = np.linalg.eigvalsh(S)
         top = lam[-1]
         small = lam[(lam > 1e-15 * n * top)]
