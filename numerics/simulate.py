@@ -166,7 +166,7 @@ def initial_batch(config: SimulationConfig, rng: np.random.Generator) -> np.ndar
 
 @dataclass
 class TrialRecord:
-    """What one trial ends with (see ``docs/sections/simulate.md`` for the fields)."""
+    """What one trial ends with (the README section on ``simulate`` lists the fields)."""
 
     final_gram: np.ndarray
     clusters: list[list[int]]
