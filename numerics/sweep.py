@@ -316,14 +316,19 @@ def _recorded_layers(history: list[dict], depth: int) -> list[int]:
     return [h["layer"] for h in history] if history else [depth]
 
 
-def _cluster_odd_task(task: Task) -> dict:
-    """One chunk of the cluster + odd statistic from one :func:`simulate` call."""
+def _simulate_task(task: Task):
+    """The :func:`simulate` run of one task (its cell, trial chunk and seed)."""
     c, cfg = task.cell, task.config
-    res = simulate(SimulationConfig(
+    return simulate(SimulationConfig(
         n=c.n, width=c.width, depth=c.depth, layer=c.layer, activation=c.activation,
         trials=task.trials, seed=task.seed, weights=cfg.weights, every=cfg.every_for(c.depth),
         sigma_w2=cfg.sigma_w2, eps=cfg.eps))
-    recs = res.trials
+
+
+def _cluster_odd_task(task: Task) -> dict:
+    """One chunk of the cluster + odd statistic from one :func:`simulate` call."""
+    c = task.cell
+    recs = _simulate_task(task).trials
     layers = _recorded_layers(recs[0].history, c.depth)
     if recs[0].history:
         in_config = [sum(r.history[k]["cluster_odd"] for r in recs) for k in range(len(layers))]
@@ -358,12 +363,8 @@ def _moments(x: np.ndarray) -> dict:
 
 def _gram_task(task: Task) -> dict:
     """One chunk of the Gram statistic: moments of ``G`` and ``G_hat`` at each recorded depth."""
-    c, cfg = task.cell, task.config
-    res = simulate(SimulationConfig(
-        n=c.n, width=c.width, depth=c.depth, layer=c.layer, activation=c.activation,
-        trials=task.trials, seed=task.seed, weights=cfg.weights, every=cfg.every_for(c.depth),
-        sigma_w2=cfg.sigma_w2, eps=cfg.eps))
-    recs = res.trials
+    c = task.cell
+    recs = _simulate_task(task).trials
     layers = _recorded_layers(recs[0].history, c.depth)
     if recs[0].history:
         G = np.array([[h["gram"] for h in r.history] for r in recs])  # (T, R, n, n)
