@@ -1,32 +1,31 @@
 r"""Fixed points of the shape map ``F_hat`` in a family at concrete ``n``, with proof.
 
-What is searched, and how (``chain-rule`` layers: no RS, or RS with step/sign;
-closed-form kernels; :func:`numerics.jacobian.derivative_method`):
+Layers with RC and a homogeneous activation (degree 1 or 0, or no NL), and an
+exact chain rule (no RS, or RS with step/sign)
+    The complete search of :mod:`numerics.centred_search`: ``F_hat`` depends only on
+    the direction of ``P G P``, which on a family lives in a simplex of dimension
+    0 (symmetric), 1 (cluster-odd) or 2 (two-clusters).  Every fixed point of the
+    family is ``Phi(t*)`` for a zero ``t*`` of ``t(Phi(t)) - t``; the zeros are
+    found face by face by interval branch and bound with the Krawczyk test
+    (:mod:`numerics.krawczyk`), including the degenerate ones on the invariant
+    faces (collapsed clusters).  ``complete = True`` when no box is left
+    unresolved: then the list is every fixed point of ``F_hat`` in the family
+    (``P G P = 0``, all points equal, is where the map is undefined).
 
-``symmetric``
-    ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one parameter
-    ``rho in [-1/(n-1), 1]`` (the PSD range).  The residual
-    ``r(rho) = F_hat(G)_12 - rho`` (``F_hat(G)_11 = 1`` on the family) is
-    evaluated in ``arb`` ball arithmetic on sub-intervals; an interval whose
-    enclosure of ``r`` excludes 0 holds no fixed point.  The rest are bisected
-    down to width ``2^-depth``; each remaining cluster is refined by bisection
-    at ``dps`` digits and proven by a sign change of ``r`` at the ends of a
-    small interval (existence, intermediate value theorem) and an enclosure of
-    ``r'`` (the exact chain rule over the interval) that excludes 0
-    (uniqueness).  So the search is complete: ``complete = True`` when no
-    interval is left unresolved.  The end point ``rho = 1`` (all points equal,
-    rank 1) is examined exactly: with RC the map is undefined there (``S = 0``),
-    without RC ``F_hat(1 1^T) = 1 1^T`` is a degenerate fixed point.
-``cluster-odd``
-    Only the invariant face ``rho = 1, gamma = 0`` (a single cluster and an
-    orthogonal odd point; equal points stay equal under every layer, so
-    ``rho = 1`` is invariant exactly) is searched, by the same 1-D method in
-    ``b in (0, n)`` with ``a = (n - b)/(n - 1)``; ``gamma' = 0`` along it is
-    checked by enclosure (it must contain 0, which an enclosure cannot prove
-    exactly: the note says so).  The interior of the 3-parameter box is not
-    searched: ``complete = False``.
-``two-clusters``
-    Not searched (``complete = False``, empty list, a note).
+Other layers (no RC, or a non-homogeneous activation such as erf; chain rule only)
+    ``symmetric``: ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one
+    parameter ``rho in [-1/(n-1), 1]``.  The residual ``r(rho) = F_hat(G)_12 - rho``
+    is enclosed in ``arb`` ball arithmetic on sub-intervals; an interval whose
+    enclosure excludes 0 holds no fixed point, the rest are bisected down to
+    ``2^-depth``; each remaining one is proven by a sign change of ``r`` at its
+    ends (existence) and an enclosure of ``r'`` excluding 0 (uniqueness).  The end
+    point ``rho = 1`` is examined exactly (undefined with RC; a degenerate fixed
+    point ``1 1^T`` without).  ``complete`` is false when intervals stay
+    unresolved (e.g. next to ``rho = 1`` without RC, where ``r'(1) = 0`` for ReLU).
+
+    ``cluster-odd``: only the invariant face ``rho = 1, gamma = 0`` is searched, by
+    the same 1-D method in ``b`` (``complete = False``); ``two-clusters``: not
+    searched (``complete = False``).
 
 RS with a degree-1 activation and activations without closed-form kernel are
 not searched (``NotClosedFormError``).
@@ -41,6 +40,7 @@ from typing import Any
 
 import mpmath
 
+from numerics import centred_search
 from numerics.certify import ArbOps, _flint, workprec
 from numerics.jacobian import InfiniteDerivative, derivative_method, shape_and_derivatives
 from numerics.precision import DEFAULT_DPS, validate_dps
@@ -62,11 +62,14 @@ class FoundFixedPoint:
     proof: str
     sizes: list[int]
     labels: list[str]
+    gram_radius: float | None = None  # proven entrywise bound, when computed directly
 
     @property
     def radius(self) -> float:
         """A bound on every Gram entry's distance from the exact fixed point (the
         parameters enter the entries with Lipschitz constant <= n here)."""
+        if self.gram_radius is not None:
+            return self.gram_radius
         return max([0.0] + [4.0 * r for r in self.enclosure.values()])
 
 
@@ -189,6 +192,8 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     notes: list[str] = []
     found: list[FoundFixedPoint] = []
     name_act = act0.name if kind.nl else "identity (no NL)"
+    if kind.rc and (not kind.nl or act0.homogeneous):
+        return _centred(fam, n, kind, act, name_act, dps, m)
     with workprec(2 * dps + 20):
         arb = _flint().arb
         sigma = ArbOps.const(sigma_f)
@@ -277,3 +282,70 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
             complete = False
             notes.append(f"family {fam.name!r} is not searched numerically yet")
     return FixedPointSearchResult(fam.name, n, kind.name, name_act, found, complete, notes)
+
+
+def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
+             m: int | None) -> FixedPointSearchResult:
+    """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation)."""
+    notes: list[str] = []
+    if fam.name == "symmetric":
+        sizes = [n]
+    elif fam.name == "cluster-odd":
+        sizes = [n - 1, 1]
+    else:
+        if m is None:
+            m = n // 2
+            notes.append(f"two-clusters: m not given, m = n // 2 = {m}")
+        if not isinstance(m, int) or not 1 <= m <= n - 1:
+            raise InvalidInputError(f"two-clusters needs an integer m with 1 <= m <= n - 1 "
+                                    f"(got {m!r})")
+        sizes = [m, n - m]
+    labels = list(fam.cell_labels)
+    found: list[FoundFixedPoint] = []
+    with workprec(2 * dps + 20):
+        zeros, res, complete, search_notes = centred_search.search(sizes, labels, kind, act, dps)
+        notes += search_notes
+        for z in zeros:
+            try:
+                Phi = res.matrix(res.image(z.t[:-1])[0])
+            except ZeroDivisionError:
+                notes.append(f"zero on {z.face}: the map is undefined at its image (skipped)")
+                continue
+            params = _parameters(fam.name, Phi, sizes, z.collapsed)
+            rad = max(float(x.rad()) + float(abs(x.mid())) * 1e-300 for row in Phi for x in row)
+            with mpmath.workdps(dps + 10):
+                gram = [[_mp(x, dps) for x in row] for row in Phi]
+                values = {k: _mp(v, dps) for k, v in params.items()}
+            enclosure = {k: float(v.rad()) for k, v in params.items() if not v.is_exact()}
+            shares = ", ".join(f"{g.name} {x.str(8, radius=False)}"
+                               for g, x in zip(res.gens, z.t, strict=True))
+            proof = (f"RC reduction: G = Phi(t) with t = ({shares}) a zero of t(Phi(t)) - t on "
+                     f"the face '{z.face}': {z.proof}")
+            found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
+                                         sizes, labels, gram_radius=rad * (1 + 1e-9)))
+    notes.append("complete search over the whole family (RC makes F_hat depend on the direction "
+                 "of P G P only; numerics.centred_search)" if complete else
+                 "search incomplete: unresolved boxes listed above")
+    return FixedPointSearchResult(fam.name, n, kind.name, name_act, found, complete, notes)
+
+
+def _mp(x: Any, dps: int) -> Any:
+    return mpmath.mpf(x.mid().str(dps + 10, radius=False))
+
+
+def _parameters(family: str, G: list[list[Any]], sizes: list[int],
+                collapsed: tuple[int, ...] = ()) -> dict[str, Any]:
+    """The family's parameters of a ball matrix (correlation exactly 1 in a collapsed cell)."""
+    arb = _flint().arb
+
+    def corr(i: int, j: int) -> Any:
+        return G[i][j] / (G[i][i] * G[j][j]).sqrt()
+
+    if family == "symmetric":
+        return {"q": G[0][0], "rho": G[0][1] / G[0][0]}
+    k = sizes[0]
+    first = G[0][1] / G[0][0] if k >= 2 and 0 not in collapsed else arb(1)
+    if family == "cluster-odd":
+        return {"a": G[0][0], "rho": first, "b": G[k][k], "gamma": corr(0, k)}
+    second = G[k][k + 1] / G[k][k] if sizes[1] >= 2 and 1 not in collapsed else arb(1)
+    return {"a1": G[0][0], "rho1": first, "a2": G[k][k], "rho2": second, "gamma": corr(0, k)}

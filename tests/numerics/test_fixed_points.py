@@ -5,9 +5,11 @@ points of theory.fixed_points (SymPy, n symbolic) are found."""
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 
+from numerics.fastmaps import fast_mean_field_map
 from numerics.fixed_points import find_fixed_points
 from numerics.jacobian import exact_fraction
 from numerics.maps import shape_map
@@ -50,13 +52,119 @@ def test_symmetric_rc_relu_matches_closed_form() -> None:
 
 
 @pytest.mark.parametrize("n", [4, 5, 7])
-def test_cluster_odd_face_relu(n: int) -> None:
+def test_cluster_odd_relu_complete(n: int) -> None:
+    # theory: the cluster + orthogonal odd point a = 1/(n-1), rho = 1, b = n-1, gamma = 0
     res = find_fixed_points("cluster-odd", n, "rc,nl", "relu", dps=30)
-    assert not res.complete
-    (fp,) = res.fixed_points
-    assert fp.degenerate
+    assert res.complete
+    fp = res.fixed_points[0]
+    assert fp.degenerate and fp.parameters["rho"] == 1
     assert abs(fp.parameters["b"] - (n - 1)) < mpmath.mpf(10) ** -28
-    assert _residual(fp, "rc,nl", "relu") < mpmath.mpf(10) ** -28
+    assert abs(fp.parameters["gamma"]) < mpmath.mpf(10) ** -28
+    for p in res.fixed_points:  # every reported point is fixed under the mpmath map
+        assert _residual(p, "rc,nl", "relu") < mpmath.mpf(10) ** -27
+
+
+# --- independent route for completeness: a float64 scan of the direction simplex ----------
+
+def _centred_cluster_odd(n: int, t: np.ndarray) -> np.ndarray:
+    """S(t) = t Q/(n-2) + (1-t) w w^T/|w|^2 for cluster-odd (built here, not imported)."""
+    Q = np.zeros((n, n))
+    Q[:n - 1, :n - 1] = np.eye(n - 1) - 1.0 / (n - 1)
+    w = np.r_[np.full(n - 1, 1.0 / (n - 1)), -1.0]
+    W = np.outer(w, w) / (w @ w)
+    return t[:, None, None] * Q / (n - 2) + (1 - t)[:, None, None] * W, Q, W
+
+
+@pytest.mark.parametrize("n", [5, 8])
+def test_cluster_odd_zeros_match_a_float64_scan(n: int) -> None:
+    # Independent route: numerics.fastmaps (float64 NumPy map, a separate
+    # implementation) on 20001 grid points of t; each sign change of
+    # h(t) = t(F_hat(S(t))) - t brackets a zero.  The proven zeros must be exactly the
+    # sign changes (plus the exact zero t = 0).  Grid spacing 5e-5 and float64 error
+    # ~1e-13 cannot hide a transversal zero pair unless two lie within 5e-5.
+    t = np.linspace(0.0, 1.0, 20001)
+    S, Q, W = _centred_cluster_odd(n, t)
+    Fh = fast_mean_field_map(S, "rc,nl", "relu").F_hat
+    share_q = np.einsum("kij,ij->k", Fh, Q)
+    share_w = np.einsum("kij,ij->k", Fh, W)
+    h = share_q / (share_q + share_w) - t
+    inner = np.nonzero(np.sign(h[1:-1]) != np.sign(h[2:]))[0] + 1
+    brackets = [(t[i], t[i + 1]) for i in inner]
+    res = find_fixed_points("cluster-odd", n, "rc,nl", "relu", dps=20)
+    interior = [p for p in res.fixed_points if not p.degenerate]
+    assert len(interior) == len(brackets)
+    # each proven point's share of the cluster spread falls in one bracket
+    shares = []
+    for p in interior:
+        G = np.array([[float(x) for x in row] for row in p.gram])
+        c_q, c_w = float(np.sum(G * Q)), float(np.sum(G * W))
+        shares.append(c_q / (c_q + c_w))
+    for lo, hi in brackets:
+        assert sum(lo <= s <= hi for s in shares) == 1
+
+
+def test_reduction_premise_f_hat_sees_only_the_direction_of_pgp() -> None:
+    # The premise of the complete search: with RC and ReLU, F_hat(G) = F_hat(P G P / c).
+    rng = np.random.default_rng(3)
+    n = 6
+    P = np.eye(n) - 1.0 / n
+    for _ in range(5):
+        X = rng.normal(size=(n, 9))
+        X[:n - 1] = X[0] + 0.3 * rng.normal(size=(n - 1, 9))
+        G = X @ X.T
+        G *= n / np.trace(G)
+        S = P @ G @ P
+        a = fast_mean_field_map(G, "rc,nl", "relu").F_hat
+        b = fast_mean_field_map(S / np.trace(S), "rc,nl", "relu").F_hat
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_cluster_odd_attractor_is_reported() -> None:
+    # Independent route: iterate the float64 map inside the family from random
+    # cluster-odd starts (the family is invariant); every start that converges
+    # ends at a reported fixed point.
+    n = 8
+    rng = np.random.default_rng(11)
+    res = find_fixed_points("cluster-odd", n, "rc,nl", "relu", dps=20)
+    points = [np.array([[float(x) for x in row] for row in p.gram]) for p in res.fixed_points]
+    ends = 0
+    for _ in range(12):
+        a, b = rng.uniform(0.2, 2.0, 2)
+        rho, gamma = rng.uniform(-0.1, 0.9), rng.uniform(-0.2, 0.2)
+        G = np.full((n, n), a * rho)
+        np.fill_diagonal(G, a)
+        G[n - 1, :] = G[:, n - 1] = gamma * np.sqrt(a * b)
+        G[n - 1, n - 1] = b
+        G *= n / np.trace(G)
+        for _ in range(3000):
+            G_next = fast_mean_field_map(G, "rc,nl", "relu").F_hat
+            step = np.max(np.abs(G_next - G))
+            G = G_next
+            if step < 1e-13:
+                break
+        if step < 1e-13:
+            ends += 1
+            assert min(np.max(np.abs(G - p)) for p in points) < 1e-9
+    assert ends >= 6
+
+
+@pytest.mark.parametrize("n,m", [(6, 3), (7, 2)])
+def test_two_clusters_complete(n: int, m: int) -> None:
+    # theory (closed form, n and m symbolic): two point clusters a1 = (n-m)/m,
+    # a2 = m/(n-m), gamma = 0; and the symmetric point is in the family
+    res = find_fixed_points("two-clusters", n, "rc,nl", "relu", dps=20, m=m)
+    assert res.complete
+    vertex = res.fixed_points[0]
+    assert vertex.degenerate
+    with mpmath.workdps(30):
+        assert abs(vertex.parameters["a1"] - mpmath.mpf(n - m) / m) < 1e-18
+        assert abs(vertex.parameters["a2"] - mpmath.mpf(m) / (n - m)) < 1e-18
+        assert abs(vertex.parameters["gamma"]) < 1e-18
+    sym = find_fixed_points("symmetric", n, "rc,nl", "relu", dps=20).fixed_points[0]
+    assert any(not p.degenerate and abs(p.parameters["gamma"] - sym.parameters["rho"]) < 1e-18
+               for p in res.fixed_points)
+    for p in res.fixed_points:
+        assert _residual(p, "rc,nl", "relu", dps=25) < mpmath.mpf(10) ** -17
 
 
 def test_no_rc_symmetric_degenerate_point_reported() -> None:

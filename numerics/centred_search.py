@@ -1,0 +1,359 @@
+r"""Complete fixed-point search on a family for layers with RC and a homogeneous activation.
+
+The reduction
+-------------
+With RC the map sees ``G`` only through ``P G P`` (``h -> P h``), and with a
+positively homogeneous activation (degree 1 or 0, or no NL) the shape map
+``F_hat = n F / tr F`` is invariant under ``S -> c S``: so ``F_hat(G)`` depends
+only on the *direction* of ``P G P``.  On a family with cells ``C_1, ..., C_p``
+the cell-invariant matrices with zero row sums are spanned by mutually
+orthogonal projectors:
+
+* ``Pi_k`` (rank ``|C_k| - 1``): centring inside cell ``k`` (``delta_ij - 1/|C_k|``
+  on ``C_k``), present when ``|C_k| >= 2`` -- the *spread* of cluster ``k``;
+* ``Pi_w = w w^T / |w|^2`` (rank 1) with ``w = 1_{C_1}/|C_1| - 1_{C_2}/|C_2|``
+  (two cells) -- the *separation* of the cluster means.
+
+So ``P G P = sum_k c_k Pi_k`` with ``c_k = <G, Pi_k> >= 0`` (Frobenius), and the
+image of the whole family is the image of the simplex
+
+    S(t) = sum_k t_k Pi_k / rank(Pi_k),   t_k >= 0,  sum_k t_k = 1,
+
+with ``t_k(G) = <G, Pi_k> / sum_j <G, Pi_j>`` (the share of the spread).  Write
+``Phi(t) = F_hat(S(t))``.  A family member ``G`` with ``P G P != 0`` is a fixed
+point iff ``G = Phi(t)`` for a zero ``t`` of
+
+    r(t) = t(Phi(t)) - t      (the last coordinate dropped: it is 1 - the others):
+
+if ``G = F_hat(G)`` then ``G = Phi(t(G))`` and ``t(G) = t(Phi(t(G)))``; conversely
+``G = Phi(t*)`` has ``t(G) = t*`` so ``F_hat(G) = Phi(t*) = G``.  Each zero gives
+exactly one fixed point; ``P G P = 0`` (all points equal) is where the map is
+undefined.  The search is over 0 (symmetric), 1 (cluster-odd) or 2
+(two-clusters) coordinates instead of 1, 3 or 4 parameters, and it covers the
+whole family, the boundary of the PSD cone included.
+
+Faces
+-----
+A collapsed cluster (``t_k = 0``: equal points) stays collapsed under every
+layer, so the faces ``t_k = 0`` of spread coordinates are invariant, and the
+vertex where every spread coordinate is 0 (each cluster a single point) is a
+zero exactly.  Zeros are searched face by face, from the vertex up: on each face
+:func:`numerics.krawczyk.find_zeros` (exclusion, Krawczyk existence and
+uniqueness) over the face's simplex, with the zeros of its sub-faces excluded by
+proven injectivity on a dyadic neighbourhood
+(:func:`numerics.krawczyk.injective_neighbourhood`).  ``complete`` is true when
+no box is left unresolved on any face.
+
+Evaluation is the exact chain rule of :func:`numerics.jacobian.shape_and_derivatives`
+in ``arb`` ball arithmetic (layers without RS or with RS and a degree-0
+activation; closed-form kernels).  The kernel gradients of degree-1 activations
+are continuous up to correlation ``+-1``, so boxes on the faces get valid
+(one-sided) Jacobian enclosures; degree-0 gradients are unbounded there and such
+boxes are only excluded or bisected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
+from typing import Any
+
+from numerics.certify import ArbOps, _flint
+from numerics.jacobian import (
+    InfiniteDerivative,
+    diag_value_grad,
+    kernel_params,
+    pair_value_grad,
+)
+from numerics.krawczyk import find_zeros, injective_neighbourhood
+from theory.activations import Activation
+from theory.layers import LayerKind
+
+Matrix = list[list[Fraction]]
+
+
+@dataclass(frozen=True)
+class Generator:
+    """A projector ``Pi`` of the zero-row-sum cell-invariant cone, with its role."""
+
+    name: str  # "spread of <cell>" or "separation"
+    projector: Matrix
+    rank: int
+    spread: bool  # True: t = 0 is an invariant face (a collapsed cluster)
+    cell: int | None = None  # the cell whose spread this is
+
+
+def generators(sizes: Sequence[int], labels: Sequence[str]) -> list[Generator]:
+    """The projectors ``Pi_k`` (spreads, then the separation) for cells of ``sizes``."""
+    n = sum(sizes)
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]
+    gens: list[Generator] = []
+    for k, (size, lab) in enumerate(zip(sizes, labels, strict=True)):
+        if size < 2:
+            continue
+        Pi = [[Fraction(0)] * n for _ in range(n)]
+        for i in range(starts[k], starts[k] + size):
+            for j in range(starts[k], starts[k] + size):
+                Pi[i][j] = Fraction(int(i == j)) - Fraction(1, size)
+        gens.append(Generator(f"spread of {lab}", Pi, size - 1, True, k))
+    if len(sizes) == 2:
+        w = [Fraction(1, sizes[0])] * sizes[0] + [Fraction(-1, sizes[1])] * sizes[1]
+        w2 = sum(x * x for x in w)
+        Pi = [[w[i] * w[j] / w2 for j in range(n)] for i in range(n)]
+        gens.append(Generator("separation", Pi, 1, False))
+    elif len(sizes) > 2:  # pragma: no cover - the families have at most two cells
+        raise ValueError("at most two cells")
+    return gens
+
+
+def _classes(sizes: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Representative index pairs ``(i, j)`` of the cell-invariant entries, with counts.
+
+    Per cell ``k`` (first index ``i_k``): the diagonal ``(i_k, i_k)`` (count ``s_k``),
+    the off-diagonal ``(i_k, i_k + 1)`` when ``s_k >= 2`` (count ``s_k (s_k - 1)``);
+    per pair of cells the cross entry ``(i_k, i_l)`` (count ``2 s_k s_l``).
+    """
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]
+    out = []
+    for k, size in enumerate(sizes):
+        out.append((starts[k], starts[k], size))
+        if size >= 2:
+            out.append((starts[k], starts[k] + 1, size * (size - 1)))
+    for k in range(len(sizes)):
+        for m in range(k + 1, len(sizes)):
+            out.append((starts[k], starts[m], 2 * sizes[k] * sizes[m]))
+    return out
+
+
+class CentredResidual:
+    """``r(t) = t(Phi(t)) - t`` and its Jacobian on a face of the simplex, in balls.
+
+    Everything is computed on the representative entries of the cell-invariant
+    matrices (:func:`_classes`): ``O(cells^2)`` kernel evaluations instead of ``n^2``.
+    ``S(t)`` is already centred, so the layer's RC is the identity on it.
+    """
+
+    def __init__(self, gens: Sequence[Generator], sizes: Sequence[int], kind: LayerKind,
+                 act: Activation | None, free: Sequence[int]) -> None:
+        self.gens = list(gens)
+        self.sizes = list(sizes)
+        self.kind = kind
+        self.act = act
+        self.free = list(free)  # coordinates searched; the others (spreads) are 0
+        self.n = sum(sizes)
+        self.classes = _classes(sizes)
+        self._cache: dict[int, tuple] = {}
+
+    def _consts(self) -> tuple[list[list[Any]], list[list[Any]], list[Any]]:
+        """Per precision: ``Pi_g/rank_g`` and ``count * Pi_g`` at the classes, and counts."""
+        prec = _flint().ctx.prec
+        if prec not in self._cache:
+            scaled = [[ArbOps.const(g.projector[i][j] / g.rank) for i, j, _ in self.classes]
+                      for g in self.gens]
+            weighted = [[ArbOps.const(c * g.projector[i][j]) for i, j, c in self.classes]
+                        for g in self.gens]
+            counts = [ArbOps.const(c) for _, _, c in self.classes]
+            self._cache[prec] = (scaled, weighted, counts)
+        return self._cache[prec]
+
+    def _coordinates(self, t: Sequence[Any]) -> list[Any]:
+        arb = _flint().arb
+        K = len(self.gens)
+        full = [arb(0)] * K
+        for c, x in zip(self.free, t, strict=True):
+            full[c] = x
+        last = arb(1) - sum(t, arb(0))
+        if not last >= 0:  # straddles the hyperplane: the feasible part has last >= 0
+            last = last.intersection(arb(0).union(arb(2)))
+        full[K - 1] = last
+        return full
+
+    def image(self, t: Sequence[Any], jac: bool = False) -> tuple[list[Any], list[list[Any]]]:
+        """``Phi(t)`` and, if ``jac``, ``dPhi`` along the free directions, at the classes."""
+        arb = _flint().arb
+        scaled, _, counts = self._consts()
+        coords = self._coordinates(t)
+        ncls = len(self.classes)
+        S = [sum((x * scaled[g][c] for g, x in enumerate(coords)), arb(0))
+             for c in range(ncls)]
+        last = len(self.gens) - 1
+        dS = [[scaled[g][c] - scaled[last][c] for c in range(ncls)] for g in self.free] \
+            if jac else []
+        cells = [k for k, size in enumerate(self.sizes) for _ in range(size)]
+        diag_of = {cells[i]: c for c, (i, j, _) in enumerate(self.classes) if i == j}
+        if self.act is None:
+            F, dF = S, dS
+        else:
+            family, slopes = kernel_params(self.act)
+            F = [None] * ncls
+            dF = [[None] * ncls for _ in dS]
+            for c, (i, j, _) in enumerate(self.classes):
+                if i == j:
+                    F[c], g = diag_value_grad(family, slopes, S[c], ArbOps)
+                    for k, D in enumerate(dS):
+                        dF[k][c] = g * D[c]
+                else:
+                    ci, cj = diag_of[cells[i]], diag_of[cells[j]]
+                    V, gi, gj, gij = pair_value_grad(family, slopes, S[ci], S[cj], S[c], ArbOps,
+                                                     grad=bool(dS))
+                    F[c] = V
+                    for k, D in enumerate(dS):
+                        dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
+        diag = [c for c, (i, j, _) in enumerate(self.classes) if i == j]
+        T = sum((counts[c] * F[c] for c in diag), arb(0))
+        n = ArbOps.const(self.n)
+        Phi = [n * x / T for x in F]
+        dPhi = []
+        for D in dF:
+            dT = sum((counts[c] * D[c] for c in diag), arb(0))
+            dPhi.append([n * (D[c] * T - F[c] * dT) / (T * T) for c in range(ncls)])
+        return Phi, dPhi
+
+    def matrix(self, Phi: Sequence[Any]) -> list[list[Any]]:
+        """The full ``n x n`` matrix of class values ``Phi``."""
+        cells = [k for k, s in enumerate(self.sizes) for _ in range(s)]
+        starts = [sum(self.sizes[:k]) for k in range(len(self.sizes))]
+        index = {(i, j): c for c, (i, j, _) in enumerate(self.classes)}
+
+        def entry(i: int, j: int) -> Any:
+            ki, kj = cells[i], cells[j]
+            if ki == kj:
+                a = starts[ki]
+                return Phi[index[(a, a)] if i == j else index[(a, a + 1)]]
+            lo, hi = sorted((ki, kj))
+            return Phi[index[(starts[lo], starts[hi])]]
+
+        return [[entry(i, j) for j in range(self.n)] for i in range(self.n)]
+
+    def shares(self, Phi: Sequence[Any]) -> tuple[list[Any], Any]:
+        """``<Phi, Pi_g>`` for every generator, and their sum ``tr(P Phi P)``."""
+        zero = _flint().arb(0)
+        _, weighted, _ = self._consts()
+        c = [sum((w * x for w, x in zip(wg, Phi, strict=True)), zero) for wg in weighted]
+        return c, sum(c, zero)
+
+    def __call__(self, t: Sequence[Any], jac: bool) -> tuple[list[Any], Any]:
+        arb = _flint().arb
+        try:
+            Phi, dPhi = self.image(t, jac)
+        except InfiniteDerivative:
+            Phi, dPhi = self.image(t, False)
+            jac = False
+        except ZeroDivisionError:
+            return [arb(0, 1e300) for _ in t], None
+        c, T = self.shares(Phi)
+        r = [c[k] / T - x for k, x in zip(self.free, t, strict=True)]
+        if not jac:
+            return r, None
+        J = [[None] * len(t) for _ in t]
+        for col, D in enumerate(dPhi):
+            dc, dT = self.shares(D)
+            for row, k in enumerate(self.free):
+                J[row][col] = (dc[k] * T - c[k] * dT) / (T * T) - (1 if row == col else 0)
+        return r, J
+
+
+def feasible_simplex(box) -> str:
+    """``"in"``/``"out"``/``"straddle"`` of a box against ``sum t <= 1``."""
+    lo = sum(a for a, _ in box)
+    hi = sum(b for _, b in box)
+    if hi <= 1:
+        return "in"
+    if lo > 1:
+        return "out"
+    return "straddle"
+
+
+@dataclass
+class CentredZero:
+    """A zero ``t*`` (balls for every coordinate, last included) and how it was proven."""
+
+    t: list[Any]
+    face: str
+    proof: str
+    degenerate: bool
+    collapsed: tuple[int, ...] = ()  # cells whose points are all equal (exactly)
+
+
+def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
+           act: Activation | None, dps: int, max_depth: int = 26,
+           ) -> tuple[list[CentredZero], CentredResidual, bool, list[str]]:
+    """All zeros of ``r`` on the simplex, face by face (module docstring).
+
+    Returns the zeros, a residual on the full simplex (to evaluate ``Phi``), whether
+    the search is complete, and notes.
+    """
+    arb = _flint().arb
+    gens = generators(sizes, labels)
+    K = len(gens)
+    spread = [c for c in range(K - 1) if gens[c].spread]
+    notes: list[str] = []
+    zeros: list[CentredZero] = []
+    complete = True
+    full_res = CentredResidual(gens, sizes, kind, act, range(K - 1))
+    if K == 1:
+        zeros.append(CentredZero([arb(1)], "the single point P G P ~ P", "the family's image "
+                                 "is one point (P G P is a multiple of P)", False))
+        return zeros, full_res, complete, notes
+    # faces: subsets Z of spread coordinates set to 0, largest first (the vertex)
+    found: list[tuple[set[int], list[Any]]] = []  # (zero coordinates, balls of all K-1 coords)
+    for size in range(len(spread), -1, -1):
+        for Z in combinations(spread, size):
+            free = [c for c in range(K - 1) if c not in Z]
+            face = (" and ".join(f"{gens[c].name} = 0" for c in Z) or "interior")
+            if not free:
+                vertex = [arb(0)] * (K - 1)
+                zeros.append(CentredZero(vertex + [arb(1)], face,
+                                         "every cluster collapsed; collapsed clusters stay "
+                                         "collapsed (exact zero)", True,
+                                         tuple(gens[c].cell for c in Z)))
+                found.append((set(Z), vertex))
+                continue
+            res = CentredResidual(gens, sizes, kind, act, free)
+            known = []
+            for zset, balls in found:
+                if not set(Z) <= zset:
+                    continue  # not on this face
+                enc = []
+                for c in free:
+                    x = balls[c]
+                    lo, hi = _fraction_hull(x)
+                    enc.append((lo, hi))
+                nb = injective_neighbourhood(res, enc, dps=dps, feasible=feasible_simplex)
+                if nb is None:
+                    notes.append(f"{face}: no injective neighbourhood proven around the zero "
+                                 "of a sub-face; boxes near it stay unresolved")
+                else:
+                    known.append(nb)
+            out = find_zeros(res, len(free), dps=dps, feasible=feasible_simplex, known=known,
+                             max_depth=max_depth)
+            if out.unresolved:
+                complete = False
+                notes.append(f"{face}: {len(out.unresolved)} box(es) unresolved at depth "
+                             f"{max_depth}, e.g. {_box_text(out.unresolved[0])}")
+            for z in out.zeros:
+                balls = [arb(0)] * (K - 1)
+                for c, x in zip(free, z.enclosure, strict=True):
+                    balls[c] = x
+                last = arb(1) - sum(balls, arb(0))
+                zeros.append(CentredZero(balls + [last], face, z.proof, bool(Z),
+                                         tuple(gens[c].cell for c in Z)))
+                found.append((set(Z), balls))
+    return zeros, full_res, complete, notes
+
+
+def _fraction_hull(x: Any) -> tuple[Fraction, Fraction]:
+    """Exact rational bounds ``[lower, upper]`` of a ball (arb's end points are exact)."""
+    return _to_fraction(x.lower()), _to_fraction(x.upper())
+
+
+def _to_fraction(x: Any) -> Fraction:
+    """An exact ``arb`` (mantissa and binary exponent) as a Fraction."""
+    man, exp = x.mid().man_exp()
+    return Fraction(int(man)) * (Fraction(2) ** int(exp))
+
+
+def _box_text(box) -> str:
+    return " x ".join(f"[{float(a):.4g}, {float(b):.4g}]" for a, b in box)
