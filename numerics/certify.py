@@ -15,6 +15,55 @@ Method (python-flint ``arb`` balls, rigorous error propagation):
 3. The eigenvalues of each ball matrix ``M`` are enclosed by arb's verified
    ``acb_mat.eig`` (isolating balls; with ``multiple=True`` for clusters), and
    ``|lambda|`` by ``[abs_lower, abs_upper]``.
+4. When arb fails with all its options (a multiple or defective eigenvalue of a
+   ball matrix: no isolating ball exists), :func:`enclose_clusters` encloses the
+   eigenvalues by clusters:
+
+   a. From the exact midpoint ``A = mid(M)`` (mpmath, working precision + 32 bits)
+      the approximate eigenvalues are grouped into clusters ``C_1, ..., C_r``
+      (single linkage at a tolerance ``8 eta^(1/m)``, ``m = 1..k``, with ``eta`` the
+      entries' radius plus the rounding unit, times ``max(1, max |A_ij|)``: a
+      Jordan block of size ``m`` splits by ``~ eta^(1/m)``).  For a cluster of size
+      ``m`` and mean ``mu``, an orthonormal basis ``Q`` of its invariant subspace is
+      the right singular vectors of the ``m`` smallest singular values of
+      ``(A - mu I)^m``; the Schur form ``Q^H A Q = q R q^H`` of the compression
+      gives ``V_c = Q q``, and ``V = [V_1 | ... | V_r]`` rounded to exact binary
+      entries.  So ``V^{-1} A V`` is block diagonal up to rounding, with upper
+      triangular diagonal blocks.
+   b. ``T = V^{-1} M V`` is enclosed rigorously by ``acb_mat.solve(V, M V)``
+      (``V`` exact; not certified invertible: that clustering is dropped).  ``T`` is
+      similar to every matrix in ``M``, so has the same eigenvalues.
+   c. Within cluster ``c`` (size ``m_c``) the column at Schur position ``p``
+      (``0..m_c-1``) is scaled by ``delta_c^p``, ``delta_c = 2^(-floor(E / m_c))``
+      (exact): ``X = D^{-1} T D``, ``D = diag(d_1, ..., d_k)``, so
+      ``X_ij = T_ij d_j / d_i`` shrinks the strictly upper part of each cluster's
+      block (the Jordan ``1``'s) by ``delta_c^(p_j - p_i)`` and inflates only the
+      rounding-level rest (at most by ``delta_c^-(m_c - 1)``).
+   d. Gershgorin: every eigenvalue of ``X`` lies in the union of the discs
+      ``|z - X_ii| <= sum_{j != i} |X_ij|`` (rows; likewise columns, the discs of
+      ``X^T``), each disc widened by the radius of the ball ``X_ii`` around its
+      exact centre ``mid(X_ii)``.  **Theorem** (Gershgorin; continuity of the
+      eigenvalues along ``X(t) = diag(X) + t offdiag(X)``, ``t`` in ``[0, 1]``): a
+      union of ``q`` discs disjoint from the remaining discs contains exactly ``q``
+      eigenvalues counted with algebraic multiplicity.  Two discs are treated as
+      disjoint only when ``|c_i - c_j| > R_i + R_j`` is certified in arb, so each
+      connected component of the union of discs holds exactly as many eigenvalues
+      as it has discs: it gives one enclosure (its hull disc ``|z - c| <= R``, ``c``
+      the mean of the centres, ``R = max_i |c_i - c| + R_i``; modulus in
+      ``[max(0, |c| - R), |c| + R]``) with ``count`` = its number of discs.
+   e. Every choice of clustering, of ``E`` (65 values from 0 to ``k`` times the
+      working precision in bits) and of rows/columns is rigorous; the one with the
+      most components, then the smallest largest radius, then the smallest radii
+      overall, is kept.  A semisimple multiple eigenvalue gives a disc of the size
+      of the entries' radii (``X`` has no Jordan part to shrink); a Jordan block of
+      size ``m`` one of size ``~ eta^(1/m)`` (``delta = eta^(1/m)``, i.e.
+      ``E = -log2 eta``, balances ``delta |T_ij|`` against ``eta / delta^(m-1)``).
+      No separating choice: the merged components are returned (still rigorous);
+      no certified-invertible ``V`` or a non-finite enclosure leaves the block
+      uncertified.
+
+   ``CertifiedEigenvalue.count`` is the number of the block's eigenvalues that
+   the enclosure holds (``1`` on arb's path).
 
 Verdict: ``stable = True`` when every modulus is certified ``< 1``, ``False``
 when one is certified ``> 1``, ``None`` (undecided) when an enclosure contains
@@ -23,16 +72,19 @@ was obtained.  Only the ``chain-rule`` layers (no RS, or RS with a degree-0
 activation; closed-form kernels) can be certified; for others
 ``certified = False`` and ``stable`` comes from the non-rigorous numbers.
 
-A precision too low to isolate the eigenvalues, or enclosures wider than
-``max_width``, raises :class:`~theory.errors.PrecisionError`.
+An enclosure (arb ball or cluster disc) wider than ``max_width`` raises
+:class:`~theory.errors.PrecisionError`; a block that neither arb nor the cluster
+fallback encloses is left uncertified (``certified = False``, with a note).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+import mpmath
 
 from numerics.jacobian import InfiniteDerivative, dense, exact_fraction, shape_and_derivatives
 from numerics.symmetry import components
@@ -113,12 +165,27 @@ class workprec:
 
 @dataclass
 class CertifiedEigenvalue:
-    """An eigenvalue enclosure with its modulus enclosure, multiplicity and symmetry."""
+    """An eigenvalue enclosure with its modulus enclosure, multiplicity and symmetry.
+
+    ``count`` eigenvalues of the symmetry block (with algebraic multiplicity) lie in
+    ``value``; each is an eigenvalue of the Jacobian ``multiplicity`` times.
+    """
 
     value: Any  # acb ball
     modulus: tuple[Any, Any]  # (lower, upper) arb
     multiplicity: int
     symmetry: str
+    count: int = 1
+
+
+@dataclass
+class Enclosure:
+    """``count`` eigenvalues of a block in the ball ``value``, moduli in ``modulus``."""
+
+    value: Any  # acb ball
+    modulus: tuple[Any, Any]  # (lower, upper) arb, exact
+    count: int = 1
+    radius: Any = None  # the cluster path: radius of the disc |z - mid(value)| <= radius
 
 
 @dataclass
@@ -180,16 +247,17 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
     NotClosedFormError
         For layers without an exact chain rule (RS with degree 1, quadrature kernels).
     PrecisionError
-        When the eigenvalues cannot be isolated or an enclosure is wider than ``max_width``.
+        When an enclosure (arb ball or cluster disc) is wider than ``max_width``.
     """
     flint = _flint()
     kind = parse_layer(layer)
     act0 = get_activation(activation)
     act = act0 if kind.nl else None
-    if (kind.nl and not act0.closed_form) or (kind.rs and not (kind.nl and act0.degree == 0)):
+    if (kind.nl and not act0.closed_form) or (kind.rs and kind.nl and act0.degree not in (0, 1)):
+        # RS with degree 1 (or no NL): verified s-integrals (numerics.rs_derivative).
         raise NotClosedFormError(
-            f"no certified Jacobian for layer {kind.name} with {act0.name}: only layers with an "
-            "exact chain rule (no RS, or RS with step/sign) are certified")
+            f"no certified Jacobian for layer {kind.name} with {act0.name}: only closed-form "
+            "kernels, and with RS only homogeneous activations (degree 0 or 1), are certified")
     n = len(G)
     notes: list[str] = []
     # Square roots of discriminants that vanish at rank-deficient points halve the
@@ -233,18 +301,23 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
             values = _enclose(M, k)
             if values is None:
                 notes.append(f"{comp.label}: eigenvalues not isolated at {dps} digits (a "
-                             "multiple or defective eigenvalue); block left uncertified")
+                             "multiple or defective eigenvalue) and no finite Gershgorin "
+                             "cluster enclosure; block left uncertified")
                 failed.append(comp.label)
                 continue
-            for v in values:
+            if any(e.count > 1 for e in values) or (k > 1 and len(values) < k):
+                notes.append(f"{comp.label}: arb could not isolate the eigenvalues; enclosed "
+                             "by clusters (Schur basis, scaled Gershgorin discs) of sizes "
+                             + ", ".join(str(e.count) for e in values))
+            for e in values:
+                v = e.value
                 mod = abs(v)
-                lo, hi = v.abs_lower(), v.abs_upper()
                 if not (mod.rad() < max_width) or not mod.is_finite():
                     raise PrecisionError(
                         f"eigenvalue enclosure of the {comp.label} block is too wide "
                         f"({mod.str(5, radius=True)}) at {dps} digits: raise --dps or tighten "
                         "the fixed point")
-                eigs.append(CertifiedEigenvalue(v, (lo, hi), comp.dim, comp.label))
+                eigs.append(CertifiedEigenvalue(v, e.modulus, comp.dim, comp.label, e.count))
     above = any(e.modulus[0] > 1 for e in eigs)
     below = all(e.modulus[1] < 1 for e in eigs) and not failed
     stable = False if above else (True if below else None)
@@ -257,13 +330,226 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
     return Certificate(eigs, stable, not failed, (radius_lo, radius_hi), notes)
 
 
-def _enclose(M: Any, k: int) -> list[Any] | None:
-    """Verified eigenvalue balls of ``M`` (arb's isolating methods), or ``None``."""
+def _enclose(M: Any, k: int) -> list[Enclosure] | None:
+    """Verified eigenvalue enclosures of ``M``: arb's isolating methods, else
+    :func:`enclose_clusters`; ``None`` when neither gives finite enclosures."""
     if k == 1:
-        return [M[0, 0]]
+        v = M[0, 0]
+        return [Enclosure(v, (v.abs_lower(), v.abs_upper()))]
     for kwargs in ({}, {"multiple": True}, {"multiple": True, "algorithm": "rump"}):
         try:
-            return list(M.eig(**kwargs))
+            values = list(M.eig(**kwargs))
         except ValueError:
             continue
-    return None
+        return [Enclosure(v, (v.abs_lower(), v.abs_upper())) for v in values]
+    return enclose_clusters(M)
+
+
+def _arb_mpf(x: Any) -> mpmath.mpf:
+    """The exact midpoint of an arb ball as an mpmath number."""
+    man, exp = x.mid().man_exp()
+    return mpmath.mpf((int(man), int(exp)))
+
+
+def _mpf_arb(x: Any) -> Any:
+    """An mpmath real as an arb (exact up to the arb precision; callers take ``mid``)."""
+    sign, man, exp, _ = mpmath.mpf(x)._mpf_  # (man_exp drops the sign)
+    return _flint().arb((-int(man) if sign else int(man), int(exp)))
+
+
+def _log2(x: Any) -> int:
+    """``~ log2 x`` for an exact arb ``x >= 0`` (a very negative number for ``0``)."""
+    man, exp = x.mid().man_exp()
+    return int(exp) + int(man).bit_length() if man else -(1 << 40)
+
+
+def _pow2(e: int) -> Any:
+    """The exact ball ``2^e``."""
+    return _flint().arb((1, e))
+
+
+def _groups(k: int, linked: Callable[[int, int], bool]) -> list[tuple[int, ...]]:
+    """Connected components of the graph on ``0..k-1`` with edges ``linked(i, j)``."""
+    parent = list(range(k))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(k):
+        for j in range(i + 1, k):
+            if root(i) != root(j) and linked(i, j):
+                parent[root(j)] = root(i)
+    out: dict[int, list[int]] = {}
+    for i in range(k):
+        out.setdefault(root(i), []).append(i)
+    return sorted(tuple(g) for g in out.values())
+
+
+def _cluster_basis(A: Any, ev: Sequence[Any], part: Sequence[Sequence[int]],
+                   cache: dict[tuple[int, ...], Any]) -> tuple[Any, list[int], list[int]]:
+    r"""Columns ``V = [V_1 | ... | V_r]`` (mpmath), each column's Schur position ``p``
+    within its cluster and its cluster's size ``m``.
+
+    ``V_c = Q q``: ``Q`` an orthonormal basis of the approximate invariant subspace
+    of cluster ``c`` (right singular vectors of the ``m`` smallest singular values of
+    ``(A - mu I)^m``, ``mu`` the cluster's mean), ``q`` the Schur vectors of
+    ``Q^H A Q``.  ``cache`` keeps ``V_c`` by cluster across partitions.
+    """
+    k = A.rows
+    V = mpmath.matrix(k, k)
+    pos: list[int] = []
+    size: list[int] = []
+    col = 0
+    for group in part:
+        m = len(group)
+        if tuple(group) not in cache:
+            mu = mpmath.fsum(ev[i] for i in group) / m
+            B = (A - mu * mpmath.eye(k)) ** m
+            _, _, W = mpmath.svd_c(B)
+            Q = mpmath.matrix(k, m)
+            for c in range(m):
+                for r in range(k):
+                    Q[r, c] = mpmath.conj(W[k - m + c, r])
+            if m > 1:
+                q, _ = mpmath.schur(Q.transpose_conj() * A * Q)
+                Q = Q * q
+            cache[tuple(group)] = Q
+        Q = cache[tuple(group)]
+        for c in range(m):
+            for r in range(k):
+                V[r, col] = Q[r, c]
+            pos.append(c)
+            size.append(m)
+            col += 1
+    return V, pos, size
+
+
+def _gershgorin(absT: Sequence[Sequence[Any]], centres: Sequence[Any], own: Sequence[Any],
+                shift: Sequence[int], columns: bool) -> list[Enclosure] | None:
+    r"""Enclosures from the Gershgorin discs of ``X = D^{-1} T D``, ``D = diag(2^{-s_i})``.
+
+    Disc ``i``: centre ``c_i = mid(T_ii)``, radius
+    ``R_i = rad(T_ii) + sum_{j != i} |T_ij| 2^{s_i - s_j}`` (rows) or
+    ``rad(T_ii) + sum_{j != i} |T_ji| 2^{s_j - s_i}`` (columns).  Each connected
+    component (discs disjoint unless ``|c_i - c_j| > R_i + R_j`` is certified) holds
+    exactly as many eigenvalues as discs.
+    """
+    flint = _flint()
+    k = len(centres)
+    radii = []
+    for i in range(k):
+        total = own[i]
+        for j in range(k):
+            if j != i:
+                if columns:
+                    total = total + absT[j][i] * _pow2(shift[j] - shift[i])
+                else:
+                    total = total + absT[i][j] * _pow2(shift[i] - shift[j])
+        radii.append(total.upper())
+    if not all(R.is_finite() for R in radii):
+        return None
+    comps = _groups(k, lambda i, j: not abs(centres[i] - centres[j]) > radii[i] + radii[j])
+    out = []
+    for g in comps:
+        if len(g) == 1:
+            c, R = centres[g[0]], radii[g[0]]
+        else:
+            c = (sum(centres[i] for i in g) / len(g)).mid()
+            R = max((abs(centres[i] - c) + radii[i]).upper() for i in g)
+        if not R.is_finite():
+            return None
+        a = abs(c)
+        lo = (a - R).lower()
+        lo = lo if lo > 0 else flint.arb(0)
+        hi = (a + R).upper()
+        if not hi.is_finite():
+            return None
+        value = c + flint.acb(flint.arb(0, R), flint.arb(0, R))
+        out.append(Enclosure(value, (lo, hi), len(g), R))
+    return out
+
+
+def enclose_clusters(M: Any) -> list[Enclosure] | None:
+    r"""Eigenvalue clusters of the ball matrix ``M`` by Schur basis + scaled Gershgorin discs.
+
+    The method of the module docstring, step 4: ``T = V^{-1} M V`` in ball arithmetic
+    for an approximate block-Schur basis ``V`` of ``mid(M)``, then the Gershgorin
+    discs of ``D^{-1} T D``, ``D = diag(delta_c^{p_i})`` (``p_i`` the Schur position
+    of column ``i`` within its cluster ``c``).  A connected component of ``q`` discs
+    holds exactly ``q`` eigenvalues (counted with algebraic multiplicity) of every
+    matrix in ``M``.
+
+    Parameters
+    ----------
+    M
+        A square ``acb_mat``; works at python-flint's current precision.
+
+    Returns
+    -------
+    list of Enclosure or None
+        One enclosure per component (counts sum to the size of ``M``); ``None`` when
+        no basis is certified invertible or an enclosure is not finite.
+    """
+    flint = _flint()
+    k = M.nrows()
+    bits = flint.ctx.prec
+    cands = []
+    with mpmath.workprec(bits + 32):
+        A = mpmath.matrix(k, k)
+        noise = mpmath.mpf(2) ** -bits
+        for i in range(k):
+            for j in range(k):
+                z = M[i, j]
+                if not z.is_finite():
+                    return None
+                A[i, j] = mpmath.mpc(_arb_mpf(z.real), _arb_mpf(z.imag))
+                noise = max(noise, _arb_mpf(z.rad().upper()))
+        noise *= max([mpmath.mpf(1)] + [abs(A[i, j]) for i in range(k) for j in range(k)])
+        try:
+            ev = mpmath.eig(A, left=False, right=False)
+        except (ArithmeticError, RuntimeError, ValueError):
+            return None
+        parts: list[list[tuple[int, ...]]] = []
+        for tol in [mpmath.mpf(0)] + [8 * noise ** (mpmath.mpf(1) / m) for m in range(1, k + 1)]:
+            part = _groups(k, lambda i, j, tol=tol: abs(ev[i] - ev[j]) <= tol)
+            if part not in parts:
+                parts.append(part)
+        cache: dict[tuple[int, ...], Any] = {}
+        for part in parts:
+            try:
+                V, pos, size = _cluster_basis(A, ev, part, cache)
+            except (ArithmeticError, RuntimeError, ValueError):
+                continue
+            entries = [[flint.acb(_mpf_arb(mpmath.re(V[i, j])), _mpf_arb(mpmath.im(V[i, j])))
+                        for j in range(k)] for i in range(k)]
+            cands.append((flint.acb_mat(entries).mid(), pos, size))
+    # delta_c = 2^(-E/m_c) for a cluster of size m_c: a Jordan block of size m perturbed
+    # by 2^-E splits by ~2^(-E/m), which that delta balances; E scans 0..k bits (exact
+    # input has less noise than the rounding unit).
+    grid = sorted({k * bits * j // 64 for j in range(65)})
+    best: list[Enclosure] | None = None
+    best_key: tuple[int, int, int] | None = None
+    for V, pos, size in cands:
+        try:
+            T = V.solve(M * V)
+        except ZeroDivisionError:
+            continue
+        if not all(T[i, j].is_finite() for i in range(k) for j in range(k)):
+            continue
+        absT = [[T[i, j].abs_upper() for j in range(k)] for i in range(k)]
+        centres = [T[i, i].mid() for i in range(k)]
+        own = [(T[i, i] - centres[i]).abs_upper() for i in range(k)]
+        shifts = {tuple(p * (E // m) for p, m in zip(pos, size, strict=True)) for E in grid}
+        for shift in sorted(shifts):
+            for columns in (False, True):
+                res = _gershgorin(absT, centres, own, shift, columns)
+                if res is None or sum(x.count for x in res) != k:
+                    continue
+                logs = [_log2(x.radius) for x in res]
+                key = (len(res), -max(logs), -sum(logs))
+                if best_key is None or key > best_key:
+                    best, best_key = res, key
+    return best

@@ -46,6 +46,9 @@ weight ``/h``.  It needs ``G +- 3hE`` inside the PSD cone with ``S`` of the same
 rank: at a point where the RS covariance ``S`` is rank-deficient the result is
 ``unavailable`` (the one-sided derivative of the RS integral involves
 ``E[1/|y|^4]``-type moments that diverge for ``rank S <= 2``; it is not computed).
+Verified ball enclosures of the same derivatives (not estimates) come from
+:func:`shape_and_derivatives` with arb balls, routed to
+:mod:`numerics.rs_derivative` (what :func:`numerics.certify.certify` uses).
 
 Activations without closed-form kernel (tanh, GELU, SiLU, user expressions)
 cost tens of seconds per map evaluation by quadrature (or are statistical with
@@ -266,14 +269,22 @@ def shape_and_derivatives(
 
     Valid for the ``chain-rule`` method (see the module docstring): no RS, or RS
     with a degree-0 activation.  Numbers may be mpmath, arb balls or dual numbers
-    (``ops`` supplies ``sqrtpos``, ``atan2``, ``pi``, ``const``).
+    (``ops`` supplies ``sqrtpos``, ``atan2``, ``pi``, ``const``).  RS with a
+    degree-1 activation or without NL is routed, for arb balls only, to the
+    verified s-integrals of :func:`numerics.rs_derivative.rs_shape_and_derivatives`
+    (at python-flint's current precision).
 
     Raises
     ------
     InfiniteDerivative
         Where a kernel gradient is unbounded (degree 0 at correlation ``+-1``).
+    NotClosedFormError
+        RS with a degree-1 activation (or no NL) over numbers other than arb balls,
+        RS with an activation of no degree, or what the RS route raises.
     """
     ops = ops or MpOps
+    if layer.rs and not (act is not None and act.degree == 0):
+        return _rs_route(G, directions, layer, act, sigma, ops)
     n = len(G)
     S = _covariance(G, layer.rc, sigma, ops)
     dS = [_covariance(E, layer.rc, sigma, ops) for E in directions]
@@ -302,6 +313,20 @@ def shape_and_derivatives(
         out.append([[n_c * (D[i][j] * T - F[i][j] * dT) / (T * T) for j in range(n)]
                     for i in range(n)])
     return F_hat, out
+
+
+def _rs_route(G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence[Any]]],
+              layer: LayerKind, act: Activation | None, sigma: Any, ops: Any,
+              ) -> tuple[list[list[Any]], list[list[list[Any]]]]:
+    """RS with a degree-1 activation or without NL: the verified s-integrals (arb only)."""
+    if getattr(ops, "name", None) != "arb":
+        raise NotClosedFormError(
+            f"layer {layer.name}: the RS map is an s-integral with no exact chain rule over "
+            f"{getattr(ops, 'name', ops)!r} numbers; use arb balls (numerics.rs_derivative) or "
+            "directional_derivatives (central differences)")
+    from numerics.rs_derivative import rs_shape_and_derivatives  # imports this module
+
+    return rs_shape_and_derivatives(G, directions, layer, act, sigma)
 
 
 # ---------------------------------------------------------------------------

@@ -116,10 +116,14 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
             for v in b.eigenvalues:
                 enc = None
                 if cert is not None:
+                    # A cluster enclosure (count > 1: a multiple or defective eigenvalue,
+                    # numerics.certify step 4) holds several block eigenvalues: it is
+                    # attached to each one it overlaps; their non-rigorous values split by
+                    # up to ~10^(-dps/count), so the tolerance widens with the count.
                     near = [c for c in cert.eigenvalues if c.symmetry == b.component.label
-                            and c.value.overlaps(_acb(v))]
+                            and c.value.overlaps(_acb(v, _match_tol(c.count, dps)))]
                     if near:
-                        c = near[0]
+                        c = min(near, key=lambda c: float(c.modulus[1] - c.modulus[0]))
                         enc = [_bound(c.modulus[0], dps), _bound(c.modulus[1], dps)]
                 with mpmath.workdps(dps + 20):
                     val = mp_str(v if abs(mpmath.im(v)) > abs(v) * mpmath.mpf(10) ** (-dps)
@@ -146,11 +150,16 @@ def _bound(x: Any, dps: int) -> str:
     return x.str(min(dps, 20), radius=False)
 
 
-def _acb(v: Any) -> Any:
+def _match_tol(count: int, dps: int) -> float:
+    """Relative tolerance matching a reported eigenvalue to an enclosure of ``count``."""
+    return max(1e-12, 10.0 ** (1 - dps / max(count, 1)))
+
+
+def _acb(v: Any, tol: float = 1e-12) -> Any:
     from flint import acb
     z = mpmath.mpc(v)
     from flint import arb
-    eps = 10.0 ** -12 * max(1.0, float(abs(z)))
+    eps = tol * max(1.0, float(abs(z)))
     return acb(arb(mpmath.nstr(z.real, 40)) + arb(0, eps),
                arb(mpmath.nstr(z.imag, 40)) + arb(0, eps))
 

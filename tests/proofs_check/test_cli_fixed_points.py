@@ -5,6 +5,9 @@ n^2/(n^2-2n+2) > 1 (checked against the printed eigenvalue)."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
+
+import pytest
 
 from proofs_check.cli import main
 
@@ -14,8 +17,11 @@ def test_cluster_odd_json(capsys) -> None:
                  "--family", "cluster-odd", "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["complete"] is False
-    (fp,) = data["fixed_points"]
+    # n = 5: the family holds the cluster + odd point and the symmetric point (which is
+    # a cluster-odd member with rho = gamma); the RC reduction makes the search complete
+    assert data["complete"] is True
+    fp, sym = data["fixed_points"]
+    assert not sym["degenerate"] and sym["parameters"]["rho"] == sym["parameters"]["gamma"]
     assert fp["degenerate"] is True and fp["stable"] is False
     assert "N^T E N >= 0" in fp["admissible_directions"]
     values = [(float(e["value"]), e["multiplicity"], e["symmetry"]) for e in fp["eigenvalues"]]
@@ -36,3 +42,28 @@ def test_bad_input_exit_2(capsys) -> None:
                  "--dps", "3"]) == 2
     err = capsys.readouterr().err
     assert err.count("error") == 3
+
+
+@pytest.mark.parametrize("dps", [None, 20])
+def test_cluster_odd_n8_all_blocks_certified(capsys, dps: int | None) -> None:
+    # The trivial block's double 0 (with the simple n^2/(n^2-2n+2) = 32/25) used to be left
+    # unenclosed (certified false, e.g. at --dps 20, where arb cannot isolate it);
+    # numerics.certify's cluster fallback (scaled Gershgorin discs) now encloses it, so
+    # every eigenvalue of the face point carries an enclosure.
+    extra = [] if dps is None else ["--dps", str(dps)]
+    assert main(["fixed-points", "--n", "8", "--layer", "rc,nl", "--family", "cluster-odd",
+                 "--json", *extra]) == 0
+    data = json.loads(capsys.readouterr().out)
+    fp = next(p for p in data["fixed_points"] if p["degenerate"])
+    assert fp["certified"] is True and fp["stable"] is False
+    assert all(e["modulus_enclosure"] is not None for e in fp["eigenvalues"])
+    trivial = [e for e in fp["eigenvalues"] if e["symmetry"] == "trivial"]
+    assert len(trivial) == 3
+    tol = Fraction(1, 10**15)  # the bounds are printed as decimals (<= 20 digits)
+    n = 8
+    for exact in (Fraction(n * n, n * n - 2 * n + 2), Fraction(0)):
+        assert any(Fraction(lo) - tol <= exact <= Fraction(hi) + tol
+                   for lo, hi in (e["modulus_enclosure"] for e in trivial))
+    for e in trivial:  # each reported value has the enclosure it overlaps
+        lo, hi = (Fraction(x) for x in e["modulus_enclosure"])
+        assert lo - tol <= abs(Fraction(e["value"])) <= hi + tol
