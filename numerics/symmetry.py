@@ -41,11 +41,14 @@ fixed point with this symmetry) acts on a component as ``I_d (x) M`` with
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mpmath
+
+from theory.errors import PrecisionError
 
 Sparse = dict[tuple[int, int], Any]
 
@@ -249,9 +252,36 @@ def blocks(apply: Callable[[list[Sparse]], list[list[list[Any]]]], sizes: Sequen
                 P = [[P[i][j] - (tr if i == j else 0) for j in range(n)] for i in range(n)]
                 D = [[D[i][j] - (tr if i == j else 0) for j in range(n)] for i in range(n)]
             leak = max(leak, max(abs(D[i][j] - P[i][j]) for i in range(n) for j in range(n)))
-        eig = list(mpmath.eig(M, left=False, right=False)) if k > 1 else [M[0, 0]]
+        eig = eigenvalues(M)
         out.append(Block(comp, [name for name, _ in reps], M, eig, leak))
     return out
+
+
+def eigenvalues(M: Any) -> list[Any]:
+    """Eigenvalues of an mpmath matrix at the current precision.
+
+    mpmath's Hessenberg QR can fail to converge on matrices with exact structure
+    (exact zeros, equal blocks: it raises ``RuntimeError``); the spectrum is then
+    computed for ``Q^T M Q`` with ``Q`` a random orthogonal matrix (from the QR of a
+    seeded Gaussian matrix), which has the same eigenvalues.
+    """
+    k = M.rows
+    if k == 1:
+        return [M[0, 0]]
+    try:
+        return list(mpmath.eig(M, left=False, right=False))
+    except RuntimeError:
+        pass
+    rng = random.Random(12345)
+    for _ in range(5):
+        A = mpmath.matrix([[rng.gauss(0, 1) for _ in range(k)] for _ in range(k)])
+        Q, _ = mpmath.qr(A)
+        try:
+            return list(mpmath.eig(Q.T * M * Q, left=False, right=False))
+        except RuntimeError:
+            continue
+    raise PrecisionError("the eigenvalues of a symmetry block did not converge "
+                         "(mpmath QR); raise --dps")
 
 
 def _sp_inner_dense(D: Sequence[Sequence[Any]], Q: Sparse) -> Any:
