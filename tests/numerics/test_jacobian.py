@@ -133,3 +133,28 @@ def test_degree_zero_at_correlation_one_is_infinite() -> None:
     res = directional_derivatives(cluster_odd_point(4), trace_zero_basis(4), "rc,nl", "step",
                                   dps=20)
     assert res.status == "infinite"
+
+
+def test_block_eigenvalues_survive_qr_failure(monkeypatch) -> None:
+    # mpmath's Hessenberg QR raised "failed to converge" on a two-clusters block (n = 4);
+    # numerics.symmetry.eigenvalues then uses a random orthogonal similarity.  Simulate the
+    # failure on the first call and compare with numpy's eigenvalues (independent route).
+    import numpy as np
+
+    from numerics import symmetry
+
+    M = mpmath.matrix([[2, 1, 0], [1, 2, 1], [0, 1, 2]])
+    real_eig = mpmath.eig
+    calls = {"n": 0}
+
+    def flaky(A, **kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("qr: failed to converge after 201 steps")
+        return real_eig(A, **kw)
+
+    monkeypatch.setattr(mpmath, "eig", flaky)
+    got = sorted(float(mpmath.re(v)) for v in symmetry.eigenvalues(M))
+    want = sorted(np.linalg.eigvalsh(np.array([[2, 1, 0], [1, 2, 1], [0, 1, 2]], float)))
+    assert calls["n"] == 2
+    assert np.allclose(got, want, atol=1e-12)
