@@ -278,7 +278,7 @@ class CentredZero:
 
 
 def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
-           act: Activation | None, dps: int, max_depth: int = 26,
+           act: Activation | None, dps: int, max_depth: int | None = None,
            ) -> tuple[list[CentredZero], CentredResidual, bool, list[str]]:
     """All zeros of ``r`` on the simplex, face by face (module docstring).
 
@@ -327,12 +327,13 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                                  "of a sub-face; boxes near it stay unresolved")
                 else:
                     known.append(nb)
+            depth = max_depth or 20 * len(free)  # box sides down to 2^-20
             out = find_zeros(res, len(free), dps=dps, feasible=feasible_simplex, known=known,
-                             max_depth=max_depth)
+                             max_depth=depth)
             if out.unresolved:
                 complete = False
                 notes.append(f"{face}: {len(out.unresolved)} box(es) unresolved at depth "
-                             f"{max_depth}, e.g. {_box_text(out.unresolved[0])}")
+                             f"{depth}, e.g. {_box_text(out.unresolved[0])}")
             for z in out.zeros:
                 balls = [arb(0)] * (K - 1)
                 for c, x in zip(free, z.enclosure, strict=True):

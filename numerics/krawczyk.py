@@ -136,6 +136,10 @@ def _within(box: Box, outer: Box) -> bool:
     return all(olo <= lo and hi <= ohi for (lo, hi), (olo, ohi) in zip(box, outer, strict=True))
 
 
+def _meets(box: Box, other: Box) -> bool:
+    return all(lo <= ohi and olo <= hi for (lo, hi), (olo, ohi) in zip(box, other, strict=True))
+
+
 def _bisect(box: Box) -> list[Box]:
     k = max(range(len(box)), key=lambda i: box[i][1] - box[i][0])
     lo, hi = box[k]
@@ -171,7 +175,8 @@ def refine(residual: Callable, X: list[Any], dps: int, steps: int = 60) -> list[
 def find_zeros(residual: Callable, dim: int, *, dps: int,
                feasible: Callable[[Box], str] | None = None,
                known: Sequence[Box] = (), max_depth: int = 30,
-               max_boxes: int = 200000, inflate_depth: int = 8) -> SearchOutcome:
+               max_boxes: int = 200000, inflate_depth: int = 8,
+               extra_depth: int = 24) -> SearchOutcome:
     """All zeros of ``residual`` in ``[0, 1]^dim`` (module docstring).
 
     Parameters
@@ -220,7 +225,10 @@ def find_zeros(residual: Callable, dim: int, *, dps: int,
                         _record(zeros, known, residual, out[0], wide, dps)
                         if _within(box, wide):
                             continue
-        if depth >= max_depth or boxes > max_boxes:
+        # next to a known zero the injective neighbourhood may be finer than
+        # max_depth: bisect on (a bounded number of extra levels) until boxes fit in it
+        limit = max_depth + (extra_depth if any(_meets(box, kb) for kb in known) else 0)
+        if depth >= limit or boxes > max_boxes:
             unresolved.append(box)
             continue
         stack += [(b, depth + 1) for b in _bisect(box)]
