@@ -1,0 +1,215 @@
+"""Verified RS enclosures (numerics.rs_derivative): independent routes.
+
+* the F_hat enclosure against numerics.maps.shape_map (mpmath exp-sinh quadrature of the
+  s-integral, with its own error bound) at random rational PSD G;
+* directional derivatives against the order-6 central differences of
+  numerics.jacobian.directional_derivatives, within their stated error estimate;
+* closed forms: at S = lambda Pi the RS map closes (theory.layers, SymPy with the cell
+  structure, F = n V(S)/(r lambda)); for RS without NL at S = Pi the derivative of
+  E[y y^T/|y|^2] on the unit sphere of range(Pi), dimension m (moments
+  E[u u^T] = I/m, E[u u^T (u^T D u)] = (2 D + tr D I)/(m(m+2))):
+  D F_hat[E] = n (Pi E Pi - tr(Pi E Pi) Pi/m)/(m+2);
+* scale invariance: D F_hat(G)[G] = 0;
+* the symmetric fixed point of BN (RC+RS+ReLU), rho* = (sqrt(n(n-2)) - acos(1/(n-1)))/
+  (pi(n-1)): certify now certifies it, and its enclosures contain the eigenvalues of the
+  central-difference Jacobian blocks.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from flint import arb
+
+from numerics.certify import ArbOps, certify, workprec
+from numerics.jacobian import MpOps, directional_derivatives, shape_and_derivatives
+from numerics.maps import shape_map
+from numerics.rs_derivative import rs_shape_and_derivatives
+from numerics.symmetry import blocks
+from theory.activations import get_activation
+from theory.cells import CellMatrix
+from theory.errors import NotClosedFormError
+from theory.layers import parse_layer
+from theory.layers import shape_map as symbolic_shape_map
+
+
+def random_gram(n: int, seed: int) -> list[list[Fraction]]:
+    """A full-rank rational Gram matrix ``A A^T / 8`` with small integer ``A``."""
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-4, 5, size=(n, n + 1))
+    while np.linalg.matrix_rank(A) < n:
+        A = rng.integers(-4, 5, size=(n, n + 1))
+    return [[Fraction(int(A[i] @ A[j]), 8) for j in range(n)] for i in range(n)]
+
+
+def random_direction(n: int, seed: int) -> list[list[Fraction]]:
+    rng = np.random.default_rng(seed)
+    B = rng.integers(-3, 4, size=(n, n))
+    return [[Fraction(int(B[i, j] + B[j, i]), 4) for j in range(n)] for i in range(n)]
+
+
+def _act(layer: str, name: str):
+    return get_activation(name) if parse_layer(layer).nl else None
+
+
+def _mp(x: arb) -> mpmath.mpf:
+    return mpmath.mpf(x.mid().str(60, radius=False))
+
+
+def _within(ball: arb, value: mpmath.mpf | Fraction, slack: mpmath.mpf) -> bool:
+    """``|mid - value| <= rad + slack`` at 60 digits (``value`` exact or mpmath)."""
+    with mpmath.workdps(60):
+        if isinstance(value, Fraction):
+            value = mpmath.mpf(value.numerator) / value.denominator
+        return abs(_mp(ball) - value) <= _mp(ball.rad()) + slack
+
+
+CASES = [("rc,rs,nl", "relu", 3, 1), ("rc,rs,nl", "abs", 4, 2), ("rs,nl", "relu", 4, 3),
+         ("rs,nl", "identity", 3, 4), ("rc,rs", "relu", 4, 5), ("rs", "relu", 3, 6),
+         ("rc,rs,nl", "leaky_relu(0.2)", 3, 7)]
+
+
+@pytest.mark.parametrize("layer,act,n,seed", CASES)
+def test_shape_contains_exp_sinh_quadrature(layer: str, act: str, n: int, seed: int) -> None:
+    G = random_gram(n, seed)
+    F_hat, _ = rs_shape_and_derivatives(G, [], parse_layer(layer), _act(layer, act), 1, dps=30)
+    ref = shape_map(G, layer, act, dps=40)
+    assert all(F_hat[i][j].rad() < 1e-30 for i in range(n) for j in range(n))
+    for i in range(n):
+        for j in range(n):
+            assert _within(F_hat[i][j], ref.F_hat[i, j], ref.error_bound_hat), (i, j)
+
+
+@pytest.mark.parametrize("layer,act", [("rc,rs,nl", "relu"), ("rs,nl", "abs"),
+                                       ("rc,rs", "relu")])
+def test_derivatives_agree_with_central_difference(layer: str, act: str) -> None:
+    n = 4
+    G = random_gram(n, 11)
+    dirs = [random_direction(n, 12), random_direction(n, 13)]
+    # trace zero, as the Jacobian's directions (sparse form for the central difference)
+    dirs = [[[E[i][j] - (sum(E[k][k] for k in range(n)) / n if i == j else 0)
+              for j in range(n)] for i in range(n)] for E in dirs]
+    _, ders = rs_shape_and_derivatives(G, dirs, parse_layer(layer), _act(layer, act), 1,
+                                       dps=30)
+    sparse = [{(i, j): E[i][j] for i in range(n) for j in range(i, n)} for E in dirs]
+    ref = directional_derivatives([[str(x) for x in row] for row in G], sparse, layer, act,
+                                  dps=20)
+    assert ref.status == "ok"
+    for D, R in zip(ders, ref.derivatives, strict=True):
+        for i in range(n):
+            for j in range(n):
+                assert D[i][j].rad() < 1e-28
+                assert _within(D[i][j], R[i][j], ref.error_bound), (i, j)
+
+
+@pytest.mark.parametrize("layer,act", [("rc,rs,nl", "relu"), ("rs,nl", "abs")])
+def test_scale_direction_has_zero_derivative(layer: str, act: str) -> None:
+    G = random_gram(4, 21)
+    _, (D,) = rs_shape_and_derivatives(G, [G], parse_layer(layer), _act(layer, act), 1, dps=20)
+    assert all(x.contains(0) and x.rad() < 1e-18 for row in D for x in row)
+
+
+@pytest.mark.parametrize("layer,act", [("rc,rs,nl", "relu"), ("rs,nl", "abs"),
+                                       ("rc,rs,nl", "leaky_relu(0.2)"), ("rc,rs", "relu"),
+                                       ("rs,nl", "relu")])
+def test_identity_gram_matches_closed_form(layer: str, act: str) -> None:
+    n = 4
+    closed = symbolic_shape_map(CellMatrix.identity([n]), layer, act)
+    with mpmath.workdps(60):
+        diag, off = (mpmath.mpf(str(sp.N(x, 50))) for x in (closed.diag(0), closed.off(0)))
+    G = [[int(i == j) for j in range(n)] for i in range(n)]
+    F_hat, _ = rs_shape_and_derivatives(G, [], parse_layer(layer), _act(layer, act), 1, dps=30)
+    for i in range(n):
+        for j in range(n):
+            assert _within(F_hat[i][j], diag if i == j else off, mpmath.mpf(10) ** -40)
+
+
+@pytest.mark.parametrize("rc", [False, True])
+def test_linear_rs_derivative_at_identity(rc: bool) -> None:
+    n = 4
+    m = n - 1 if rc else n
+    E = random_direction(n, 31)
+    Pi = [[Fraction(int(i == j)) - (Fraction(1, n) if rc else 0) for j in range(n)]
+          for i in range(n)]
+    PEP = [[sum(Pi[i][a] * E[a][b] * Pi[b][j] for a in range(n) for b in range(n))
+            for j in range(n)] for i in range(n)]
+    t = sum(PEP[i][i] for i in range(n))
+    expected = [[n * (PEP[i][j] - t * Pi[i][j] / m) / (m + 2) for j in range(n)]
+                for i in range(n)]
+    G = [[int(i == j) for j in range(n)] for i in range(n)]
+    _, (D,) = rs_shape_and_derivatives(G, [E], parse_layer("rc,rs" if rc else "rs"), None,
+                                       Fraction(3, 2), dps=30)
+    for i in range(n):
+        for j in range(n):
+            assert _within(D[i][j], expected[i][j], mpmath.mpf(10) ** -40)
+
+
+def test_refusals() -> None:
+    relu = get_activation("relu")
+    with pytest.raises(NotClosedFormError):  # RC with n = 2: correlation -1
+        rs_shape_and_derivatives([[1, 0], [0, 1]], [], parse_layer("rc,rs,nl"), relu, 1)
+    with pytest.raises(NotClosedFormError):  # rank S = 2 < 3 (two equal points)
+        rs_shape_and_derivatives([[1, 1, 0], [1, 1, 0], [0, 0, 1]], [], parse_layer("rs,nl"),
+                                 relu, 1)
+    with pytest.raises(NotClosedFormError):  # no 1-D reduction for erf
+        rs_shape_and_derivatives([[1, 0], [0, 1]], [], parse_layer("rs,nl"),
+                                 get_activation("erf"), 1)
+    with pytest.raises(NotClosedFormError):  # the s-integral has no mpmath chain rule
+        shape_and_derivatives([[mpmath.mpf(1), 0], [0, mpmath.mpf(1)]], [],
+                              parse_layer("rs,nl"), relu, mpmath.mpf(1), MpOps)
+
+
+def test_routed_from_shape_and_derivatives() -> None:
+    n = 3
+    G = random_gram(n, 41)
+    kind, relu = parse_layer("rc,rs,nl"), get_activation("relu")
+    with workprec(30):
+        Gb = [[ArbOps.const(x) for x in row] for row in G]
+        F_hat, _ = shape_and_derivatives(Gb, [], kind, relu, ArbOps.const(1), ArbOps)
+        direct, _ = rs_shape_and_derivatives(G, [], kind, relu, 1, dps=30)
+    assert all(F_hat[i][j].overlaps(direct[i][j]) for i in range(n) for j in range(n))
+
+
+def _bn_symmetric_fixed_point(n: int) -> list[list[arb]]:
+    with workprec(50):
+        rho = ((arb(n * (n - 2))).sqrt() - (1 / arb(n - 1)).acos()) / (arb.pi() * (n - 1))
+        return [[arb(1) if i == j else rho for j in range(n)] for i in range(n)]
+
+
+def test_bn_symmetric_fixed_point_is_a_fixed_point() -> None:
+    n = 4
+    G = _bn_symmetric_fixed_point(n)
+    F_hat, _ = rs_shape_and_derivatives(G, [], parse_layer("rc,rs,nl"), get_activation("relu"),
+                                        1, dps=30)
+    assert all(F_hat[i][j].overlaps(G[i][j]) for i in range(n) for j in range(n))
+
+
+def test_bn_symmetric_fixed_point_certified() -> None:
+    n, layer = 4, "rc,rs,nl"
+    G = _bn_symmetric_fixed_point(n)
+    cert = certify(G, [n], ["batch"], layer, "relu", dps=30)
+    assert cert.certified and cert.stable is True
+    assert all(e.value.rad() < 1e-30 for e in cert.eigenvalues)
+    # the non-rigorous route: central-difference blocks at the fixed point's midpoint
+    status = {}
+
+    def apply(Es):
+        res = directional_derivatives(Gm, Es, layer, "relu", dps=20)
+        status["err"] = res.error_bound
+        assert res.status == "ok"
+        return res.derivatives
+
+    with mpmath.workdps(60):
+        Gm = [[_mp(x) for x in row] for row in G]
+        bl = blocks(apply, [n], ["batch"])
+        for b in bl:
+            slack = 100 * len(b.eigenvalues) * status["err"]
+            for v in b.eigenvalues:
+                near = [e for e in cert.eigenvalues if e.symmetry == b.component.label
+                        and abs(mpmath.mpc(_mp(e.value.real), _mp(e.value.imag)) - v)
+                        <= _mp(e.value.rad()) + slack]
+                assert near, (b.component.label, v)
