@@ -279,11 +279,14 @@ class CentredZero:
 
 def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
            act: Activation | None, dps: int, max_depth: int | None = None,
+           vertex_only: bool = False,
            ) -> tuple[list[CentredZero], CentredResidual, bool, list[str]]:
     """All zeros of ``r`` on the simplex, face by face (module docstring).
 
     Returns the zeros, a residual on the full simplex (to evaluate ``Phi``), whether
-    the search is complete, and notes.
+    the search is complete, and notes.  ``vertex_only``: report the single point
+    (``K = 1``) or the vertex and search nothing else (``complete`` false when
+    ``K > 1``).
     """
     arb = _flint().arb
     gens = generators(sizes, labels)
@@ -303,6 +306,10 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
         for Z in combinations(spread, size):
             free = [c for c in range(K - 1) if c not in Z]
             face = (" and ".join(f"{gens[c].name} = 0" for c in Z) or "interior")
+            if vertex_only and free:
+                complete = False
+                notes.append(f"{face}: not searched")
+                continue
             if not free:
                 vertex = [arb(0)] * (K - 1)
                 zeros.append(CentredZero(vertex + [arb(1)], face,

@@ -47,7 +47,7 @@ from numerics.precision import DEFAULT_DPS, validate_dps
 from theory.activations import get_activation
 from theory.errors import InvalidInputError, NotClosedFormError
 from theory.families import get_family
-from theory.layers import parse_layer
+from theory.layers import LayerKind, parse_layer
 
 
 @dataclass
@@ -184,6 +184,10 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     act = act0 if kind.nl else None
     if not isinstance(n, int) or n < fam.min_n:
         raise InvalidInputError(f"family {fam.name!r} needs an integer n >= {fam.min_n}")
+    rs_integral = kind.rs and (not kind.nl or act0.degree == 1)
+    if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
+        return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
+                        m, rs_integral)
     if derivative_method(kind, act0) != "chain-rule":
         raise NotClosedFormError(
             f"fixed-point search needs an exact chain rule: layer {kind.name} with "
@@ -192,8 +196,6 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     notes: list[str] = []
     found: list[FoundFixedPoint] = []
     name_act = act0.name if kind.nl else "identity (no NL)"
-    if kind.rc and (not kind.nl or act0.homogeneous):
-        return _centred(fam, n, kind, act, name_act, dps, m)
     with workprec(2 * dps + 20):
         arb = _flint().arb
         sigma = ArbOps.const(sigma_f)
@@ -285,9 +287,20 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
 
 
 def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
-             m: int | None) -> FixedPointSearchResult:
-    """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation)."""
+             m: int | None, rs_integral: bool = False) -> FixedPointSearchResult:
+    """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation).
+
+    With RS and a degree-1 activation (or no NL) the map is an s-integral: at ``S``
+    a multiple of a projector (the symmetric family's single point ``P``; the
+    vertex where every cluster is collapsed, ``S ~ Pi_w``) it closes,
+    ``F = n V(S) / (rank lambda)``, so ``F_hat`` equals the map without RS there and
+    those points are exact.  The rest of the simplex is not searched (ball
+    enclosures of the s-integral over boxes are too wide to exclude anything).
+    """
     notes: list[str] = []
+    layer_name = kind.name
+    if rs_integral:
+        kind = LayerKind(rc=kind.rc, rs=False, nl=kind.nl)
     if fam.name == "symmetric":
         sizes = [n]
     elif fam.name == "cluster-odd":
@@ -303,7 +316,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     labels = list(fam.cell_labels)
     found: list[FoundFixedPoint] = []
     with workprec(2 * dps + 20):
-        zeros, res, complete, search_notes = centred_search.search(sizes, labels, kind, act, dps)
+        zeros, res, complete, search_notes = centred_search.search(
+            sizes, labels, kind, act, dps, vertex_only=rs_integral)
         notes += search_notes
         for z in zeros:
             try:
@@ -321,12 +335,21 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                                for g, x in zip(res.gens, z.t, strict=True))
             proof = (f"RC reduction: G = Phi(t) with t = ({shares}) a zero of t(Phi(t)) - t on "
                      f"the face '{z.face}': {z.proof}")
+            if rs_integral:
+                proof += ("; with RS: S(t) is a multiple of a projector here, where the RS "
+                          "map closes (F = n V(S)/(rank lambda)) and F_hat is the map without RS")
             found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
                                          sizes, labels, gram_radius=rad * (1 + 1e-9)))
-    notes.append("complete search over the whole family (RC makes F_hat depend on the direction "
-                 "of P G P only; numerics.centred_search)" if complete else
-                 "search incomplete: unresolved boxes listed above")
-    return FixedPointSearchResult(fam.name, n, kind.name, name_act, found, complete, notes)
+    if complete:
+        notes.append("complete search over the whole family (RC makes F_hat depend on the "
+                     "direction of P G P only; numerics.centred_search)")
+    elif rs_integral:
+        notes.append("with RS and a degree-1 activation only the points where P G P is a "
+                      "multiple of a projector (every cluster collapsed) are found exactly; the "
+                      "rest of the family is not searched: complete = false")
+    else:
+        notes.append("search incomplete: unresolved boxes listed above")
+    return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)
 
 
 def _mp(x: Any, dps: int) -> Any:

@@ -175,5 +175,31 @@ def test_no_rc_symmetric_degenerate_point_reported() -> None:
 def test_bad_input() -> None:
     with pytest.raises(InvalidInputError):
         find_fixed_points("cluster-odd", 2, "rc,nl", "relu")
-    with pytest.raises(NotClosedFormError):
-        find_fixed_points("symmetric", 4, "rc,rs,nl", "relu")
+    with pytest.raises(NotClosedFormError):  # RS integral without RC: no reduction
+        find_fixed_points("symmetric", 4, "rs,nl", "relu")
+
+
+def test_bn_symmetric_point_is_exact_and_certified_stable() -> None:
+    # theory: the RS map closes at S = lambda P (F = n V(S)/(r lambda)), so BN + ReLU has
+    # the fixed point of RC + ReLU, rho* = (sqrt(n(n-2)) - acos(1/(n-1)))/(pi(n-1)); it is
+    # certified by numerics.certify through the verified s-integrals of rs_derivative.
+    from numerics.certify import certify
+    n = 5
+    res = find_fixed_points("symmetric", n, "bn", "relu", dps=25)
+    assert res.complete and res.layer == "rc,rs,nl"
+    (fp,) = res.fixed_points
+    with mpmath.workdps(40):
+        rho = (mpmath.sqrt(n * (n - 2)) - mpmath.acos(mpmath.mpf(1) / (n - 1))) / \
+            (mpmath.pi * (n - 1))
+        assert abs(fp.parameters["rho"] - rho) < mpmath.mpf(10) ** -23
+    assert _residual(fp, "bn", "relu", dps=25) < mpmath.mpf(10) ** -20
+    cert = certify(fp.gram, fp.sizes, fp.labels, "bn", "relu", dps=20, radius=fp.radius)
+    assert cert.certified and cert.stable is True
+
+
+def test_bn_cluster_odd_vertex_only() -> None:
+    res = find_fixed_points("cluster-odd", 5, "bn", "relu", dps=20)
+    assert not res.complete
+    (fp,) = res.fixed_points
+    assert fp.degenerate and abs(fp.parameters["b"] - 4) < mpmath.mpf(10) ** -18
+    assert _residual(fp, "bn", "relu", dps=20) < mpmath.mpf(10) ** -15
