@@ -68,9 +68,11 @@ Method (python-flint ``arb`` balls, rigorous error propagation):
 Verdict: ``stable = True`` when every modulus is certified ``< 1``, ``False``
 when one is certified ``> 1``, ``None`` (undecided) when an enclosure contains
 1 and none is certified above it.  ``certified`` is whether every enclosure
-was obtained.  Only the ``chain-rule`` layers (no RS, or RS with a degree-0
-activation; closed-form kernels) can be certified; for others
-``certified = False`` and ``stable`` comes from the non-rigorous numbers.
+was obtained.  Layers with closed-form kernels are certified: without RS (or RS
+with a degree-0 activation) by the exact chain rule, with RS and a degree-1
+activation (or RS without NL) by the verified s-integrals of
+:mod:`numerics.rs_derivative` (``acb.integral``), which need ``S`` positive definite
+on its range (a rank-deficient ``S`` raises ``NotClosedFormError``).
 
 An enclosure (arb ball or cluster disc) wider than ``max_width`` raises
 :class:`~theory.errors.PrecisionError`; a block that neither arb nor the cluster
@@ -245,7 +247,7 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
     Raises
     ------
     NotClosedFormError
-        For layers without an exact chain rule (RS with degree 1, quadrature kernels).
+        For quadrature kernels, and RS at a rank-deficient covariance.
     PrecisionError
         When an enclosure (arb ball or cluster disc) is wider than ``max_width``.
     """

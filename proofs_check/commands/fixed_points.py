@@ -20,7 +20,7 @@ from numerics.fixed_points import find_fixed_points
 from numerics.jacobian import admissible_text, directional_derivatives, kernel_of
 from numerics.precision import DEFAULT_DPS
 from numerics.symmetry import blocks
-from theory.errors import PrecisionError
+from theory.errors import NotClosedFormError, PrecisionError
 from theory.serialize import mp_str
 
 HELP = ("fixed points of the shape map F_hat in a family at concrete n, with labelled Jacobian "
@@ -108,9 +108,9 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
         try:
             cert = certify(fp.gram, fp.sizes, fp.labels, layer, activation, dps=dps,
                            radius=fp.radius)
-        except PrecisionError as exc:
+        except (PrecisionError, NotClosedFormError) as exc:
             cert = None
-            entry["notes"] = [str(exc)]
+            entry["notes"] = [f"not certified: {exc}"]
         eigs = []
         for b in bl:
             for v in b.eigenvalues:
