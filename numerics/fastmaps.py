@@ -64,11 +64,18 @@ def _covariance(G: np.ndarray, layer: LayerKind, sigma_w2: float) -> np.ndarray:
     return sigma_w2 * G
 
 
-def _clean(S: np.ndarray) -> np.ndarray:
-    """Zero the rows/columns whose variance is at rounding level."""
+def _clean(S: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """Zero the rows/columns whose variance is at the rounding level of ``P G P``.
+
+    The level is relative to the input's largest variance ``max G_kk`` (the rounding
+    error of the recentring), so an ``S`` that is rounding noise only (all points
+    equal) becomes exactly 0.
+    """
     n = S.shape[-1]
     d = np.diagonal(S, axis1=-2, axis2=-1)
-    top = np.max(np.abs(d), axis=-1, keepdims=True)
+    top = np.maximum(np.max(np.abs(d), axis=-1, keepdims=True),
+                     np.max(np.abs(np.diagonal(G, axis1=-2, axis2=-1)), axis=-1,
+                            keepdims=True))
     dead = d <= 16 * n * EPS * top
     keep = ~dead
     return S * keep[..., :, None] * keep[..., None, :]
@@ -230,12 +237,12 @@ def fast_mean_field_map(
     if kind.rc:
         # Only recentering creates rounding-level variances (a point equal to the
         # mean); the input itself is exact and keeps its tiny variances.
-        S = _clean(S)
+        S = _clean(S, G)
     n = G.shape[-1]
+    if kind.rs and np.any(np.all(S == 0, axis=(-2, -1))):
+        raise GramError("rescaling undefined: the covariance S is zero for a matrix "
+                        "of the batch")
     if method == "closed-form":
-        if kind.rs and np.any(np.all(S == 0, axis=(-2, -1))):
-            raise GramError("rescaling undefined: the covariance S is zero for a matrix "
-                            "of the batch")
         F = kernel_matrix(act, S) if kind.nl else S.copy()
         error = 64 * EPS * np.maximum(1.0, np.max(np.abs(F), axis=(-2, -1)))
     elif method == "rs-integral":

@@ -52,7 +52,11 @@ inverse the sample standard error misses them and the interval is too short.
 Keep ``lambda_min / lambda_max`` of the non-zero spectrum above ``~1e-4`` (exact
 zeros, from duplicates or RC, are harmless) or raise ``d T``.  The same holds
 for degree-0 activations (step, sign) and nearly collinear pairs: their signs
-differ with probability ``t / pi``, ``t`` the small angle.
+differ with probability ``t / pi``, ``t`` the small angle.  Bounded activations
+(erf, tanh, step, sign) saturate at huge variances (erf at ``S_ii = 1e8``: ``phi^2 = 1``
+except with probability ~1e-4): an entry whose ``T`` trial means are all equal gets
+the rule-of-three term ``2 B^2 log(K/alpha) 2 / (T (d_2 - d_1))`` (``B = sup|phi|``)
+instead of a zero-width interval.
 
 So, when the theory is right, the helper fails with probability at most
 ``alpha`` (plus the ``O(1/(d_1 d_2))`` bias, which the caller keeps small by the
@@ -80,7 +84,7 @@ from numerics.simulate import batch_from_gram
 from numerics.statistics import gram as batch_gram
 from numerics.statistics import tie_representatives
 from theory.activations import Activation, get_activation
-from theory.errors import InvalidInputError
+from theory.errors import InvalidInputError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 
 __all__ = [
@@ -121,7 +125,7 @@ def mean_field_prediction(
     error = 0.0
     for _ in range(depth):
         if precise:
-            res = precise_map(F, kind, act, sigma_w2=sigma_w2, dps=15, shape=False, seed=seed)
+            res = _precise_escalating(F, kind, act, sigma_w2, seed)
             F = res.F_float()
             error += float(res.error_bound) + EPS * float(np.max(np.abs(F)))
         else:
@@ -129,6 +133,20 @@ def mean_field_prediction(
             F = fast.F
             error += float(np.max(fast.error))
     return F, error
+
+
+def _precise_escalating(G: np.ndarray, kind: LayerKind, act: Activation, sigma_w2: float,
+                        seed: int) -> Any:
+    """The precise map at 15 digits, or 40 / 100 when a covariance spanning many decades
+    needs them (the map raises PrecisionError rather than lose the small entries)."""
+    for dps in (15, 40, 100):
+        try:
+            return precise_map(G, kind, act, sigma_w2=sigma_w2, dps=dps, shape=False,
+                               seed=seed)
+        except PrecisionError:
+            if dps == 100:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def simulate_one_gram(
@@ -257,12 +275,48 @@ def compare_mean_field(
     scale = max(scale, float(np.max(np.abs(F))))
     rounding = d2 * EPS * scale * (d2 + d1) / (d2 - d1)
     realisation = 2 * n * math.sqrt(n * EPS) * scale
-    half = q * se + err + rounding + realisation
+    half = q * se + err + rounding + realisation + _unseen(kind, act, ses, trials, d1, d2,
+                                                           alpha / K)
     return MeanFieldComparison(
         prediction=F, prediction_error=err, widths=(d1, d2), trials=trials,
         means=(means[0], means[1]), standard_errors=(ses[0], ses[1]), estimate=estimate,
         standard_error=se, half_width=half, quantile=q, alpha=alpha,
     )
+
+
+def _sup_abs(kind: LayerKind, act: Activation) -> float | None:
+    """``sup |phi|`` for a bounded activation after NL (erf, tanh, step, sign), else None."""
+    if not kind.nl:
+        return None
+    if act.name in ("erf", "tanh"):
+        return 1.0
+    if act.kernel_family == "abstep":
+        return float(max(abs(x) for x in act.slopes))
+    return None
+
+
+def _unseen(kind: LayerKind, act: Activation, ses: Sequence[np.ndarray], trials: int,
+            d1: int, d2: int, level: float) -> np.ndarray | float:
+    r"""The rare-event term for entries whose ``T`` trial means were all equal (to rounding).
+
+    Then the ``N = T d`` neuron products ``phi(h_i) phi(h_j)`` (bounded by ``B^2``,
+    ``B = sup |phi|``) showed no deviation from their common value ``v``; by the
+    "rule of three" a deviation has probability at most ``log(1/level)/N`` at
+    confidence ``1 - level``, so ``|E - v| <= 2 B^2 log(1/level) / N`` per width, and
+    ``2 B^2 log(1/level) 2 / (T (d_2 - d_1))`` after extrapolation.  Example: erf at a
+    variance of 1e8 saturates, ``phi^2 = 1`` except with probability ~1e-4.
+    Unbounded activations get no term (the t interval's validity is then the
+    caller's, see the module docstring).
+    """
+    B = _sup_abs(kind, act)
+    if B is None:
+        return 0.0
+    # "all equal" up to the rounding of a mean of T d products (EPS relative)
+    degenerate = (ses[0] <= 64 * EPS * B * B) | (ses[1] <= 64 * EPS * B * B)
+    bound = 2 * B * B * math.log(1 / level) * 2 / (trials * (d2 - d1))
+    return np.where(degenerate, bound, 0.0)
+
+
 
 
 def assert_mean_field_agrees(
@@ -401,7 +455,9 @@ def fluctuation_scaling(
     sxx = float(np.sum(w * (x - xbar) ** 2))
     slope = float(np.sum(w * (x - xbar) * y) / sxx)
     slope_se = 1 / math.sqrt(sxx)
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    # the weights are estimated from T trials each: Student's t with T - 1 degrees
+    # of freedom, not the normal quantile (which assumes known variances)
+    z = float(stats.t.ppf(1 - alpha / 2, trials - 1))
     return ShrinkageResult(ws, np.array(mse), np.array(log_se), slope, slope_se,
                            (slope - z * slope_se, slope + z * slope_se))
 
