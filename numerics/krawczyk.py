@@ -36,6 +36,8 @@ from typing import Any
 
 import mpmath
 
+from numerics.certify import ArbOps
+
 Box = tuple[tuple[Fraction, Fraction], ...]
 
 
@@ -44,20 +46,14 @@ def _arb():
     return flint.arb
 
 
-def exact_ball(x: Fraction) -> Any:
-    """The exact ball of a dyadic (or any) fraction (rounded outward if not dyadic)."""
-    arb = _arb()
-    return arb(x.numerator) / x.denominator
+#: The ball of a fraction (exact when dyadic, else rounded outward).
+exact_ball = ArbOps.const
 
 
 def box_balls(box: Box) -> list[Any]:
     """Balls enclosing each side ``[lo, hi]`` of ``box``."""
-    arb = _arb()
-    out = []
-    for lo, hi in box:
-        out.append(exact_ball(lo).union(exact_ball(hi)) if lo != hi else exact_ball(lo))
-    del arb
-    return out
+    return [exact_ball(lo).union(exact_ball(hi)) if lo != hi else exact_ball(lo)
+            for lo, hi in box]
 
 
 @dataclass

@@ -106,6 +106,7 @@ from typing import Any
 
 import numpy as np
 
+from numerics.certify import ArbOps, _flint
 from numerics.jacobian import (
     InfiniteDerivative,
     diag_value_grad,
@@ -121,16 +122,9 @@ from theory.layers import LayerKind
 GUARD_BITS = 20
 
 
-def _flint() -> Any:
-    try:
-        import flint
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise NotClosedFormError("rigorous RS enclosures need python-flint") from exc
-    return flint
-
-
-class AcbOps:
-    """Complex balls for the kernel formulas, with arb's analyticity checks.
+class AcbOps(ArbOps):
+    """Complex balls for the kernel formulas, with arb's analyticity checks
+    (``const``, ``pi`` and ``may_be_zero`` are :class:`numerics.certify.ArbOps`'s).
 
     ``analytic`` is the flag :func:`flint.acb.integral` passes to the integrand:
     when set, each branch-cut function returns a non-finite ball unless it is
@@ -142,11 +136,6 @@ class AcbOps:
     def __init__(self, analytic: bool, discriminant: Any = None) -> None:
         self.analytic = analytic
         self.discriminant = discriminant
-
-    @staticmethod
-    def const(x: Fraction | int) -> Any:
-        x = Fraction(x)
-        return _flint().arb(x.numerator) / x.denominator
 
     def sqrtpos(self, x: Any) -> Any:
         """``sqrt(x)`` (branch cut checked with ``analytic``).  The kernels take the root
@@ -169,14 +158,6 @@ class AcbOps:
         if self.analytic and z.real.contains(0) and not (abs(z.imag) < 1):
             return flint.acb(flint.arb.nan())
         return flint.arb.pi() / 2 - z.atan()
-
-    @staticmethod
-    def pi() -> Any:
-        return _flint().arb.pi()
-
-    @staticmethod
-    def may_be_zero(x: Any, tol: Any = None) -> bool:
-        return bool(x.contains(0))
 
 
 def helmert_frame(n: int) -> Any:
