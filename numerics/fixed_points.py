@@ -159,7 +159,18 @@ def _bisect(residual, a: Fraction, b: Fraction, increasing: bool, dps: int) -> A
         m = (lo + hi) / 2
         r, _ = residual(ArbOps.const(m))
         if r.contains(0):
-            break
+            # the zero is (numerically) at m: one interval Newton step
+            # N = m - r(m) / r'([lo, hi]) encloses it (r' excludes 0 on [lo, hi])
+            X = ArbOps.const(lo).union(ArbOps.const(hi))
+            _, dr = residual(X)
+            N = ArbOps.const(m) - r / dr
+            try:
+                N = N.intersection(X)
+            except ValueError:  # pragma: no cover - the zero is in [lo, hi]
+                break
+            with mpmath.workdps(dps + 10):
+                mid = mpmath.mpf(N.mid().str(dps + 10, radius=False))
+            return mid, float(N.rad()) * (1 + 1e-9) + 1e-300
         if (r < 0) == increasing:
             lo = m
         else:
@@ -167,9 +178,6 @@ def _bisect(residual, a: Fraction, b: Fraction, increasing: bool, dps: int) -> A
     with mpmath.workdps(dps + 10):
         mid = mpmath.mpf(lo.numerator) / lo.denominator / 2 + \
             mpmath.mpf(hi.numerator) / hi.denominator / 2
-        if r.contains(0) and hi - lo > target * max(1, abs(lo)):
-            # stopped early: the residual's enclosure at m contains 0 -- keep [lo, hi]
-            pass
         return mid, float(hi - lo) / 2 * (1 + 1e-9) + 1e-300
 
 
@@ -184,6 +192,14 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     act = act0 if kind.nl else None
     if not isinstance(n, int) or n < fam.min_n:
         raise InvalidInputError(f"family {fam.name!r} needs an integer n >= {fam.min_n}")
+    if kind.rc and not kind.rs and not kind.nl and fam.name != "symmetric":
+        raise InvalidInputError(
+            "layer rc (no RS, no NL) maps G to n P G P / tr(P G P): every member of the "
+            f"{fam.name} family with zero row sums is a fixed point (a continuum, not "
+            "isolated points)")
+    if kind.name == "none":
+        raise InvalidInputError("the linear layer alone maps G to n G / tr G: every Gram "
+                                "matrix of trace n is a fixed point (a continuum)")
     rs_integral = kind.rs and (not kind.nl or act0.degree == 1)
     if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
         return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
@@ -326,7 +342,9 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                 notes.append(f"zero on {z.face}: the map is undefined at its image (skipped)")
                 continue
             params = _parameters(fam.name, Phi, sizes, z.collapsed)
-            rad = max(float(x.rad()) + float(abs(x.mid())) * 1e-300 for row in Phi for x in row)
+            # the ball radius plus the rounding of the reported entries to dps + 10 digits
+            rad = max(float(x.rad()) + float(abs(x.mid())) * 10.0 ** -(dps + 9)
+                      for row in Phi for x in row)
             with mpmath.workdps(dps + 10):
                 gram = [[_mp(x, dps) for x in row] for row in Phi]
                 values = {k: _mp(v, dps) for k, v in params.items()}

@@ -527,11 +527,13 @@ class JacobianResult:
     notes: list[str] = field(default_factory=list)
 
     def eigenvalues(self) -> list[Any]:
-        """Eigenvalues of the full matrix (mpmath ``eig``, at ``dps + 20`` digits)."""
+        """Eigenvalues of the full matrix (mpmath ``eig``, at ``dps + 20`` digits; see
+        :func:`numerics.symmetry.eigenvalues` for the fallback when its QR stalls)."""
+        from numerics.symmetry import eigenvalues
         if self.matrix is None:
             return []
         with mpmath.workdps(self.dps + 20):
-            return list(mpmath.eig(self.matrix, left=False, right=False))
+            return eigenvalues(self.matrix)
 
     def to_json(self) -> dict:
         with mpmath.workdps(self.dps + 20):

@@ -203,3 +203,23 @@ def test_bn_cluster_odd_vertex_only() -> None:
     (fp,) = res.fixed_points
     assert fp.degenerate and abs(fp.parameters["b"] - 4) < mpmath.mpf(10) ** -18
     assert _residual(fp, "bn", "relu", dps=20) < mpmath.mpf(10) ** -15
+
+
+def test_exact_zero_gets_a_tight_enclosure() -> None:
+    # erf is odd, so rho = 0 is an exact fixed point of NL alone on the symmetric family;
+    # the midpoint residual contains 0 there and the enclosure comes from interval Newton
+    res = find_fixed_points("symmetric", 4, "nl", "erf", dps=20)
+    inner = [p for p in res.fixed_points if not p.degenerate]
+    assert len(inner) == 1 and abs(inner[0].parameters["rho"]) < 1e-20
+    assert inner[0].enclosure["rho"] < 1e-18
+
+
+def test_continua_are_refused_with_a_reason() -> None:
+    # rc alone: F_hat(G) = n P G P / tr(P G P), the identity on centred members
+    with pytest.raises(InvalidInputError, match="continuum"):
+        find_fixed_points("cluster-odd", 5, "rc", "relu")
+    with pytest.raises(InvalidInputError, match="continuum"):
+        find_fixed_points("symmetric", 5, "none", "relu")
+    # on the symmetric family P G P ~ P: one point, rho = -1/(n-1)
+    (fp,) = find_fixed_points("symmetric", 5, "rc", "relu", dps=20).fixed_points
+    assert abs(fp.parameters["rho"] + mpmath.mpf(1) / 4) < 1e-18
