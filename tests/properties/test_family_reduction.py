@@ -45,7 +45,11 @@ def _evaluate(expr: sp.Expr) -> sp.Expr:
         (var, low, high), = integral.limits
         f = sp.lambdify(var, integral.function, modules="mpmath")
         with mpmath.workdps(25):
-            return sp.Float(mpmath.quad(f, [low, 1, mpmath.inf]), 20)
+            v = mpmath.quad(f, [low, 1, mpmath.inf])
+            # at a rank-deficient S the integrand's sqrt(D) meets D = -1e-25 by rounding
+            # and mpmath returns a complex value: keep both parts, the caller checks that
+            # the imaginary part is negligible
+            return sp.Float(mpmath.re(v), 20) + sp.I * sp.Float(mpmath.im(v), 20)
 
     expr = expr.replace(lambda e: isinstance(e, sp.Integral), quad)
     return sp.N(expr, 20)
