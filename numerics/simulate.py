@@ -122,7 +122,8 @@ def batch_from_gram(rng: np.random.Generator, G0: np.ndarray, T: int, d: int) ->
 
     ``X = sqrt(d) U C``, ``C = diag(sqrt(w_+)) V^T`` from ``G0 = V diag(w) V^T``
     and ``U`` a random orthonormal frame.  Points whose rows of ``G0`` are equal
-    (hence equal points) are made bitwise identical.
+    (hence equal points) are made bitwise identical, and points with ``G0_ii = 0``
+    exactly zero.
     """
     G0 = np.asarray(G0, dtype=float)
     n = G0.shape[0]
@@ -140,6 +141,9 @@ def batch_from_gram(rng: np.random.Generator, G0: np.ndarray, T: int, d: int) ->
     C = np.sqrt(np.clip(w, 0, None))[:, None] * V.T  # (n, n), C^T C = G0
     U = _frame(rng, T, d, n)  # (T, n, d)
     Y = math.sqrt(d) * np.einsum("ki,tkd->tid", C, U)
+    # a point with G0_ii = 0 is the zero vector (PSD): exactly, not up to rounding
+    # (a degree-0 activation sees the sign of a rounding-level residue otherwise)
+    Y[:, np.diagonal(G0) == 0, :] = 0.0
     rep = np.zeros(n, dtype=int)
     for i in range(n):
         rep[i] = next(j for j in range(i + 1) if np.array_equal(G0[j], G0[i]))

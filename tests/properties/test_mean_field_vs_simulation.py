@@ -14,6 +14,7 @@ the suite's false-alarm probability stays below a few percent.
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -36,6 +37,19 @@ ALPHA = 1e-4
 LAYERS = LayerKind.all()
 
 
+def _exact_spectrum(G: np.ndarray, layer: LayerKind) -> list:
+    """Eigenvalues of the exact covariance ``S`` of the float entries of ``G`` (60 digits)."""
+    from fractions import Fraction
+
+    from numerics.gram import to_fraction
+    from numerics.maps import exact_covariance
+    S = exact_covariance([[to_fraction(x) for x in row] for row in G.tolist()], layer,
+                         Fraction(1))
+    with mpmath.workdps(60):
+        M = mpmath.matrix([[mpmath.mpf(x.numerator) / x.denominator for x in row] for row in S])
+        return [abs(x) for x in mpmath.eigsy(M, eigvals_only=True)]
+
+
 def _well_posed(G: np.ndarray, layer: LayerKind, act: str) -> bool:
     """RS needs a non-zero covariance; RS with a non-homogeneous phi has only an RQMC map."""
     n = G.shape[0]
@@ -50,10 +64,12 @@ def _well_posed(G: np.ndarray, layer: LayerKind, act: str) -> bool:
         # lambda_large)); with d T ~ 3000 rows those are not seen, the sample
         # standard error is far too small and the t interval is invalid.  Exactly
         # zero eigenvalues (duplicates, RC) are harmless.  See the README section on testing.
-        lam = np.linalg.eigvalsh(S)
-        top = lam[-1]
-        small = lam[(lam > 1e-15 * n * top)]
-        if small.size and small.min() < 1e-4 * top:
+        # the spectrum of the exact rational S (as the mpmath map sees it): a float
+        # eigvalsh cannot tell an exact zero from 1e-16 relative
+        lam = _exact_spectrum(G, layer)
+        top = max(lam)
+        small = [x for x in lam if x > mpmath.mpf(10) ** -50 * top]
+        if small and min(small) < 1e-4 * top:
             return False
     if layer.nl and get_activation(act).degree == 0:
         # Same rare-event issue for degree 0: two nearly collinear rows differ in sign
