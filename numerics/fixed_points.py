@@ -298,7 +298,14 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
                 notes.append(f"{len(unresolved)} interval(s) of b unresolved")
         else:
             complete = False
-            notes.append(f"family {fam.name!r} is not searched numerically yet")
+            notes.append(f"family {fam.name!r} is not searched without RC")
+        if not kind.rc and (not kind.nl or act0.degree == 1):
+            notes.append(
+                "without RC and with a degree-1 activation every batch of points on one ray "
+                "(G = g g^T, g >= 0) is fixed: h = z g gives phi(h) = phi(z) g, so F ~ G; in "
+                f"the {fam.name} family these form a continuum (every cluster collapsed, "
+                "cross correlations 1, any norms), so its fixed points are not isolated and "
+                "no finite list is complete")
     return FixedPointSearchResult(fam.name, n, kind.name, name_act, found, complete, notes)
 
 

@@ -223,3 +223,22 @@ def test_continua_are_refused_with_a_reason() -> None:
     # on the symmetric family P G P ~ P: one point, rho = -1/(n-1)
     (fp,) = find_fixed_points("symmetric", 5, "rc", "relu", dps=20).fixed_points
     assert abs(fp.parameters["rho"] + mpmath.mpf(1) / 4) < 1e-18
+
+
+@pytest.mark.parametrize("layer", ["nl", "rs,nl"])
+@pytest.mark.parametrize("root_b", ["2", "3/2"])
+def test_no_rc_degree_one_continuum_is_real_and_said(layer: str, root_b: str) -> None:
+    # The note's claim, checked by the mpmath map: a cluster of 3 equal points and an
+    # odd point on the same ray, sqrt(b/a) = root_b times longer (rational, so G = g g^T
+    # is exactly rank 1), is fixed for every length.
+    from fractions import Fraction
+    g = [Fraction(1)] * 3 + [Fraction(root_b)]
+    tr = sum(x * x for x in g)
+    G = [[4 * g[i] * g[j] / tr for j in range(4)] for i in range(4)]
+    F = shape_map(G, layer, "relu", dps=30).F_hat
+    with mpmath.workdps(40):
+        assert max(abs(F[i, j] - mpmath.mpf(G[i][j].numerator) / G[i][j].denominator)
+                   for i in range(4) for j in range(4)) < mpmath.mpf(10) ** -28
+    if layer == "nl" and root_b == "2":
+        res = find_fixed_points("cluster-odd", 4, layer, "relu", dps=20)
+        assert not res.complete and any("continuum" in note for note in res.notes)
