@@ -53,10 +53,12 @@ Keep ``lambda_min / lambda_max`` of the non-zero spectrum above ``~1e-4`` (exact
 zeros, from duplicates or RC, are harmless) or raise ``d T``.  The same holds
 for degree-0 activations (step, sign) and nearly collinear pairs: their signs
 differ with probability ``t / pi``, ``t`` the small angle.  Bounded activations
-(erf, tanh, step, sign) saturate at huge variances (erf at ``S_ii = 1e8``: ``phi^2 = 1``
-except with probability ~1e-4): an entry whose ``T`` trial means are all equal gets
-the rule-of-three term ``2 B^2 log(K/alpha) 2 / (T (d_2 - d_1))`` (``B = sup|phi|``)
-instead of a zero-width interval.
+(erf, tanh) saturate at large variances: ``1 - phi(h)^2`` is non-negligible only
+with probability ~``1.6 / sqrt(S_ii)``, so keep ``S_ii <= (d T / 20)^2`` (at least
+~30 such rows); when none was seen at all (erf at ``S_ii = 1e8``: all ``T`` trial
+means equal) the entry gets the rule-of-three term
+``2 B^2 log(K/alpha) 2 / (T (d_2 - d_1))`` (``B = sup|phi|``) instead of a zero-width
+interval.
 
 So, when the theory is right, the helper fails with probability at most
 ``alpha`` (plus the ``O(1/(d_1 d_2))`` bias, which the caller keeps small by the

@@ -60,7 +60,10 @@ def test_permuting_the_batch_permutes_F(data, G, layer, act):
     if a.method == "closed-form":
         assert np.array_equal(Fa, Fb)
     else:
-        assert np.max(np.abs(Fa - Fb)) <= float(a.error_bound + b.error_bound)
+        # plus one float64 rounding of each value by F_float() (the two quadratures
+        # differ by ~1e-22 and may round to neighbouring doubles)
+        rounding = 2 * np.finfo(float).eps * max(1.0, float(np.max(np.abs(Fa))))
+        assert np.max(np.abs(Fa - Fb)) <= float(a.error_bound + b.error_bound) + rounding
 
 
 @examples(1.0)
