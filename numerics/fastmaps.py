@@ -110,6 +110,10 @@ def kernel_matrix(act: Activation, S: np.ndarray) -> np.ndarray:
 
 def _rs_integral(S: np.ndarray, act: Activation | None) -> tuple[np.ndarray, np.ndarray]:
     n = S.shape[-1]
+    # RS is invariant under S -> c S: scale each matrix to max |S_ij| = 1 (by a power of
+    # two, exactly) so 1e-263 or 1e300 inputs neither underflow nor overflow below
+    peak = np.max(np.abs(S), axis=(-2, -1), keepdims=True)
+    S = S / np.exp2(np.floor(np.log2(np.where(peak > 0, peak, 1.0))))
     lam, Q = np.linalg.eigh(S)
     top = lam[..., -1:]
     if np.any(top <= 0):

@@ -421,6 +421,10 @@ def _rs_integral(S: ExactMatrix, act: Activation | None, dps: int,
     if not pivots:
         raise GramError("rescaling undefined: the covariance S is zero "
                         "(every neuron's row h is 0, so h / |h| is 0/0)")
+    # RS is invariant under S -> c S (h / |h|): scale exactly to max |S_ij| = 1 so that
+    # tiny or huge inputs (1e-263) need no more digits than moderate ones
+    top = max(abs(x) for row in S for x in row)
+    S = [[x / top for x in row] for row in S]
     A = _range_factor(S, pivots)
     r = len(pivots)
     K = A.T * A

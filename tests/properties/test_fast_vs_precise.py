@@ -47,6 +47,15 @@ def test_fast_map_agrees_with_mpmath_map(G, layer, act):
     # rounding-level cut); draws below that cut are out of its contract.
     d = np.diag(G)
     assume(np.all((d == 0) | (d > 1e3 * n * EPS * d.max())))
+    if layer.rc:  # the same cut after recentring, relative to max G_kk (fastmaps._clean)
+        from fractions import Fraction
+
+        from numerics.gram import to_fraction
+        from numerics.maps import exact_covariance
+        S = exact_covariance([[to_fraction(x) for x in row] for row in G.tolist()], layer,
+                             Fraction(1))
+        s = np.array([float(S[i][i]) for i in range(n)])
+        assume(np.all((s == 0) | (s > 1e3 * n * EPS * d.max())))
     try:
         precise = mean_field_map(G, layer, act, dps=20, shape=False)
     except Exception as exc:  # RS on a zero covariance: both must refuse
