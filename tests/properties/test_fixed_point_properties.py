@@ -204,17 +204,23 @@ def _full_spectrum(J: mpmath.matrix, dps: int) -> list[mpmath.mpc]:
 
     mpmath's QR iteration can fail to converge on exactly degenerate spectra (the
     Jacobian of a linear layer is a projection: eigenvalues exactly 0 and 1); it is
-    then run on ``H J H`` with ``H`` a fixed Householder reflection (``H = H^T =
-    H^-1``: the same spectrum, up to rounding at ``dps + 20`` digits).
+    then run on ``H J H`` with ``H`` one of five fixed Householder reflections
+    (``H = H^T = H^-1``: the same spectrum, up to rounding at ``dps + 20`` digits).
     """
     with mpmath.workdps(dps + 20):
-        try:
-            values = mpmath.eig(J, left=False, right=False)
-        except RuntimeError:
-            m = J.rows
-            v = mpmath.matrix([mpmath.mpf(k + 1) / (k + 2) * (-1) ** k for k in range(m)])
-            H = mpmath.eye(m) - 2 * (v * v.T) / (v.T * v)[0]
-            values = mpmath.eig(H * J * H, left=False, right=False)
+        m = J.rows
+        A = J
+        for shift in range(6):  # the plain matrix, then up to five reflections
+            try:
+                values = mpmath.eig(A, left=False, right=False)
+                break
+            except RuntimeError:
+                v = mpmath.matrix([mpmath.mpf(k + 1 + shift) / (k + 2 + 3 * shift) * (-1) ** k
+                                   for k in range(m)])
+                H = mpmath.eye(m) - 2 * (v * v.T) / (v.T * v)[0]
+                A = H * J * H
+        else:
+            raise RuntimeError("mpmath eig did not converge on six similar matrices")
         return [mpmath.mpc(x) for x in values]
 
 
