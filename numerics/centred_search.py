@@ -144,6 +144,12 @@ class CentredResidual:
         self.free = list(free)  # coordinates searched; the others (spreads) are 0
         self.n = sum(sizes)
         self.classes = _classes(sizes)
+        # index -> its cell, and for each class the classes of its two diagonals
+        self.cells = [k for k, size in enumerate(self.sizes) for _ in range(size)]
+        diag_of = {self.cells[i]: c for c, (i, j, _) in enumerate(self.classes) if i == j}
+        self.diagonals = [(diag_of[self.cells[i]], diag_of[self.cells[j]])
+                          for i, j, _ in self.classes]
+        self.diag = [c for c, (i, j, _) in enumerate(self.classes) if i == j]
         self._cache: dict[int, tuple] = {}
 
     def _consts(self) -> tuple[list[list[Any]], list[list[Any]], list[Any]]:
@@ -181,8 +187,6 @@ class CentredResidual:
         last = len(self.gens) - 1
         dS = [[scaled[g][c] - scaled[last][c] for c in range(ncls)] for g in self.free] \
             if jac else []
-        cells = [k for k, size in enumerate(self.sizes) for _ in range(size)]
-        diag_of = {cells[i]: c for c, (i, j, _) in enumerate(self.classes) if i == j}
         if self.act is None:
             F, dF = S, dS
         else:
@@ -195,13 +199,13 @@ class CentredResidual:
                     for k, D in enumerate(dS):
                         dF[k][c] = g * D[c]
                 else:
-                    ci, cj = diag_of[cells[i]], diag_of[cells[j]]
+                    ci, cj = self.diagonals[c]
                     V, gi, gj, gij = pair_value_grad(family, slopes, S[ci], S[cj], S[c], ArbOps,
                                                      grad=bool(dS))
                     F[c] = V
                     for k, D in enumerate(dS):
                         dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
-        diag = [c for c, (i, j, _) in enumerate(self.classes) if i == j]
+        diag = self.diag
         T = sum((counts[c] * F[c] for c in diag), arb(0))
         n = ArbOps.const(self.n)
         Phi = [n * x / T for x in F]
@@ -213,7 +217,7 @@ class CentredResidual:
 
     def matrix(self, Phi: Sequence[Any]) -> list[list[Any]]:
         """The full ``n x n`` matrix of class values ``Phi``."""
-        cells = [k for k, s in enumerate(self.sizes) for _ in range(s)]
+        cells = self.cells
         starts = [sum(self.sizes[:k]) for k in range(len(self.sizes))]
         index = {(i, j): c for c, (i, j, _) in enumerate(self.classes)}
 

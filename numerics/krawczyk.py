@@ -36,14 +36,13 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import ArbOps
+from numerics.certify import ArbOps, _flint
 
 Box = tuple[tuple[Fraction, Fraction], ...]
 
 
 def _arb():
-    import flint
-    return flint.arb
+    return _flint().arb
 
 
 #: The ball of a fraction (exact when dyadic, else rounded outward).

@@ -319,8 +319,6 @@ def _unseen(kind: LayerKind, act: Activation, ses: Sequence[np.ndarray], trials:
     return np.where(degenerate, bound, 0.0)
 
 
-
-
 def assert_mean_field_agrees(
     G: np.ndarray,
     layer: LayerKind | str,
