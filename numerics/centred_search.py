@@ -178,9 +178,15 @@ class CentredResidual:
 
     def image(self, t: Sequence[Any], jac: bool = False) -> tuple[list[Any], list[list[Any]]]:
         """``Phi(t)`` and, if ``jac``, ``dPhi`` along the free directions, at the classes."""
+        F, dF = self.layer_values(self._coordinates(t), jac)
+        return self.normalise(F, dF)
+
+    def layer_values(self, coords: Sequence[Any], jac: bool,
+                     ) -> tuple[list[Any], list[list[Any]]]:
+        """``F(S(t))`` at the classes (before ``n F / tr F``) and its derivatives along the
+        free directions: the kernels applied entrywise (RS with degree 0 is the identity)."""
         arb = _flint().arb
-        scaled, _, counts = self._consts()
-        coords = self._coordinates(t)
+        scaled, _, _ = self._consts()
         ncls = len(self.classes)
         S = [sum((x * scaled[g][c] for g, x in enumerate(coords)), arb(0))
              for c in range(ncls)]
@@ -205,6 +211,14 @@ class CentredResidual:
                     F[c] = V
                     for k, D in enumerate(dS):
                         dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
+        return F, dF
+
+    def normalise(self, F: Sequence[Any], dF: Sequence[Sequence[Any]],
+                  ) -> tuple[list[Any], list[list[Any]]]:
+        """``Phi = n F / tr F`` at the classes and its derivatives (quotient rule)."""
+        arb = _flint().arb
+        _, _, counts = self._consts()
+        ncls = len(self.classes)
         diag = self.diag
         T = sum((counts[c] * F[c] for c in diag), arb(0))
         n = ArbOps.const(self.n)
@@ -248,7 +262,19 @@ class CentredResidual:
         except ZeroDivisionError:
             return [arb(0, 1e300) for _ in t], None
         c, T = self.shares(Phi)
-        r = [c[k] / T - x for k, x in zip(self.free, t, strict=True)]
+        # r_k = c_k / T - t_k, and the same as sum_(j != k) (c_k t_j - t_k c_j) / T (sum t = 1),
+        # which stays tight when c_k is wide but the other shares t_j are small: both are
+        # enclosures, so is their intersection
+        coords = self._coordinates(t)
+        r = []
+        for k, x in zip(self.free, t, strict=True):
+            plain = c[k] / T - x
+            cross = sum((c[k] * coords[j] - x * c[j] for j in range(len(c)) if j != k),
+                        arb(0)) / T
+            try:
+                r.append(plain.intersection(cross))
+            except ValueError:  # pragma: no cover - two enclosures of one number meet
+                r.append(plain)
         if not jac:
             return r, None
         J = [[None] * len(t) for _ in t]
@@ -283,15 +309,16 @@ class CentredZero:
 
 def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
            act: Activation | None, dps: int, max_depth: int | None = None,
-           vertex_only: bool = False,
+           residual: type[CentredResidual] | None = None,
            ) -> tuple[list[CentredZero], CentredResidual, bool, list[str]]:
     """All zeros of ``r`` on the simplex, face by face (module docstring).
 
     Returns the zeros, a residual on the full simplex (to evaluate ``Phi``), whether
-    the search is complete, and notes.  ``vertex_only``: report the single point
-    (``K = 1``) or the vertex and search nothing else (``complete`` false when
-    ``K > 1``).
+    the search is complete, and notes.  ``residual``: the class of the residual (default
+    :class:`CentredResidual`; :class:`numerics.rs_centred.RSCentredResidual` for RS
+    layers with a degree-1 activation).
     """
+    residual = residual or CentredResidual
     arb = _flint().arb
     gens = generators(sizes, labels)
     K = len(gens)
@@ -299,7 +326,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
     notes: list[str] = []
     zeros: list[CentredZero] = []
     complete = True
-    full_res = CentredResidual(gens, sizes, kind, act, range(K - 1))
+    full_res = residual(gens, sizes, kind, act, range(K - 1))
     if K == 1:
         zeros.append(CentredZero([arb(1)], "the single point P G P ~ P", "the family's image "
                                  "is one point (P G P is a multiple of P)", False))
@@ -310,10 +337,6 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
         for Z in combinations(spread, size):
             free = [c for c in range(K - 1) if c not in Z]
             face = (" and ".join(f"{gens[c].name} = 0" for c in Z) or "interior")
-            if vertex_only and free:
-                complete = False
-                notes.append(f"{face}: not searched")
-                continue
             if not free:
                 vertex = [arb(0)] * (K - 1)
                 zeros.append(CentredZero(vertex + [arb(1)], face,
@@ -322,7 +345,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                                          tuple(gens[c].cell for c in Z)))
                 found.append((set(Z), vertex))
                 continue
-            res = CentredResidual(gens, sizes, kind, act, free)
+            res = residual(gens, sizes, kind, act, free)
             known = []
             for zset, balls in found:
                 if not set(Z) <= zset:

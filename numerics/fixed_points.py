@@ -27,8 +27,15 @@ Other layers (no RC, or a non-homogeneous activation such as erf; chain rule onl
     the same 1-D method in ``b`` (``complete = False``); ``two-clusters``: not
     searched (``complete = False``).
 
-RS with a degree-1 activation and activations without closed-form kernel are
-not searched (``NotClosedFormError``).
+RC with RS and a degree-1 activation (BN with ReLU) or no NL
+    The same search with the residual of :mod:`numerics.rs_centred` (the s-integral
+    on the simplex in closed form, enclosed by ``acb.integral``).  Next to a
+    collapsed cluster the spread share grows like ``sqrt(t)``: the derivative is
+    infinite there, so a small box at that face stays unresolved and
+    ``complete = False`` (the notes give the box).
+
+RS with a degree-1 activation but without RC, and activations without closed-form
+kernel, are not searched (``NotClosedFormError``).
 """
 
 from __future__ import annotations
@@ -44,10 +51,15 @@ from numerics import centred_search
 from numerics.certify import ArbOps, _flint, workprec
 from numerics.jacobian import InfiniteDerivative, derivative_method, shape_and_derivatives
 from numerics.precision import DEFAULT_DPS, validate_dps
+from numerics.rs_centred import RSCentredResidual
 from theory.activations import get_activation
 from theory.errors import InvalidInputError, NotClosedFormError
 from theory.families import get_family
 from theory.layers import LayerKind, parse_layer
+
+#: Bisection depth per simplex dimension for RS layers (boxes down to 2^-RS_DEPTH; the
+#: last levels next to a collapsed cluster are the expensive ones and stay unresolved).
+RS_DEPTH = 16
 
 
 @dataclass
@@ -313,12 +325,12 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
              m: int | None, rs_integral: bool = False) -> FixedPointSearchResult:
     """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation).
 
-    With RS and a degree-1 activation (or no NL) the map is an s-integral: at ``S``
-    a multiple of a projector (the symmetric family's single point ``P``; the
-    vertex where every cluster is collapsed, ``S ~ Pi_w``) it closes,
-    ``F = n V(S) / (rank lambda)``, so ``F_hat`` equals the map without RS there and
-    those points are exact.  The rest of the simplex is not searched (ball
-    enclosures of the s-integral over boxes are too wide to exclude anything).
+    With RS and a degree-1 activation (or no NL) the map is an s-integral
+    (:mod:`numerics.rs_centred`, in closed form on the simplex).  At ``S`` a multiple
+    of a projector (the symmetric family's single point ``P``; the vertex where every
+    cluster is collapsed, ``S ~ Pi_w``) it closes, ``F = n V(S) / (rank lambda)``, so
+    ``F_hat`` equals the map without RS there and those points are evaluated exactly
+    by the residual without RS.
     """
     notes: list[str] = []
     layer_name = kind.name
@@ -340,11 +352,16 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     found: list[FoundFixedPoint] = []
     with workprec(2 * dps + 20):
         zeros, res, complete, search_notes = centred_search.search(
-            sizes, labels, kind, act, dps, vertex_only=rs_integral)
+            sizes, labels, kind, act, dps,
+            residual=RSCentredResidual if rs_integral else None,
+            max_depth=RS_DEPTH * (len(sizes) - 1) if rs_integral else None)
         notes += search_notes
+        plain = centred_search.CentredResidual(res.gens, sizes, kind, act, res.free)
         for z in zeros:
+            # (with RS: the points where S(t) is a multiple of one projector, exactly)
+            at = plain if (rs_integral and (z.degenerate or len(res.gens) == 1)) else res
             try:
-                Phi = res.matrix(res.image(z.t[:-1])[0])
+                Phi = at.matrix(at.image(z.t[:-1])[0])
             except ZeroDivisionError:
                 notes.append(f"zero on {z.face}: the map is undefined at its image (skipped)")
                 continue
@@ -361,7 +378,9 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             proof = (f"RC reduction: G = Phi(t) with t = ({shares}) a zero of t(Phi(t)) - t on "
                      f"the face '{z.face}': {z.proof}")
             if rs_integral:
-                proof += ("; with RS: S(t) is a multiple of a projector here, where the RS "
+                proof += ("; with RS: the s-integral on the simplex in closed form, enclosed by "
+                          "acb.integral (numerics.rs_centred)" if not z.degenerate else
+                          "; with RS: S(t) is a multiple of a projector here, where the RS "
                           "map closes (F = n V(S)/(rank lambda)) and F_hat is the map without RS")
             found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
                                          sizes, labels, gram_radius=rad * (1 + 1e-9)))
@@ -369,9 +388,12 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
         notes.append("complete search over the whole family (RC makes F_hat depend on the "
                      "direction of P G P only; numerics.centred_search)")
     elif rs_integral:
-        notes.append("with RS and a degree-1 activation only the points where P G P is a "
-                      "multiple of a projector (every cluster collapsed) are found exactly; the "
-                      "rest of the family is not searched: complete = false")
+        notes.append(
+            "with RS and a degree-1 activation the search cannot be completed next to a "
+            "collapsed cluster: there the spread share grows like sqrt(t) (the derivative of "
+            "the s-integral along the spread is infinite at t = 0), so no enclosure proves "
+            "injectivity around the collapsed point; fixed points with a spread share below "
+            "the unresolved boxes listed above are not excluded (complete = false)")
     else:
         notes.append("search incomplete: unresolved boxes listed above")
     return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)

@@ -197,14 +197,6 @@ def test_bn_symmetric_point_is_exact_and_certified_stable() -> None:
     assert cert.certified and cert.stable is True
 
 
-def test_bn_cluster_odd_vertex_only() -> None:
-    res = find_fixed_points("cluster-odd", 5, "bn", "relu", dps=20)
-    assert not res.complete
-    (fp,) = res.fixed_points
-    assert fp.degenerate and abs(fp.parameters["b"] - 4) < mpmath.mpf(10) ** -18
-    assert _residual(fp, "bn", "relu", dps=20) < mpmath.mpf(10) ** -15
-
-
 def test_exact_zero_gets_a_tight_enclosure() -> None:
     # erf is odd, so rho = 0 is an exact fixed point of NL alone on the symmetric family;
     # the midpoint residual contains 0 there and the enclosure comes from interval Newton
