@@ -47,7 +47,7 @@ from typing import Any
 
 import mpmath
 
-from numerics import centred_search
+from numerics import centred_search, degree_zero
 from numerics.certify import ArbOps, _flint, workprec
 from numerics.jacobian import InfiniteDerivative, derivative_method, shape_and_derivatives
 from numerics.precision import DEFAULT_DPS, validate_dps
@@ -150,8 +150,8 @@ def _search_1d(residual: Callable[[Any], tuple[Any, Any]], lo: Fraction, hi: Fra
         x = arb(ArbOps.const((a + b) / 2)) + arb(0, float(b - a) / 2 * (1 + 1e-12))
         _, dr = residual(x)
         monotone = dr is not None and dr.is_finite() and not dr.contains(0)
-        if monotone and b in exact_zeros:
-            continue  # monotone: the only zero in [a, b] is the exact one at the end b
+        if monotone and (a in exact_zeros or b in exact_zeros):
+            continue  # monotone: the only zero in [a, b] is the exact one at its end
         if monotone and ((ra < 0 and rb > 0) or (ra > 0 and rb < 0)):
             root, rad = _bisect(residual, a, b, ra < 0, dps)
             roots.append((root, rad, "sign change of the residual at the ends of "
@@ -216,6 +216,8 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
         return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
                         m, rs_integral)
+    if not kind.rc and kind.nl and act0.kernel_family == "abstep":
+        return _degree_zero(fam, n, kind, act0, dps, m)
     if derivative_method(kind, act0) != "chain-rule":
         raise NotClosedFormError(
             f"fixed-point search needs an exact chain rule: layer {kind.name} with "
@@ -336,18 +338,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     layer_name = kind.name
     if rs_integral:
         kind = LayerKind(rc=kind.rc, rs=False, nl=kind.nl)
-    if fam.name == "symmetric":
-        sizes = [n]
-    elif fam.name == "cluster-odd":
-        sizes = [n - 1, 1]
-    else:
-        if m is None:
-            m = n // 2
-            notes.append(f"two-clusters: m not given, m = n // 2 = {m}")
-        if not isinstance(m, int) or not 1 <= m <= n - 1:
-            raise InvalidInputError(f"two-clusters needs an integer m with 1 <= m <= n - 1 "
-                                    f"(got {m!r})")
-        sizes = [m, n - m]
+    sizes = _cell_sizes(fam, n, m, notes)
     labels = list(fam.cell_labels)
     found: list[FoundFixedPoint] = []
     with workprec(2 * dps + 20):
@@ -397,6 +388,94 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     else:
         notes.append("search incomplete: unresolved boxes listed above")
     return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)
+
+
+def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
+                 m: int | None) -> FixedPointSearchResult:
+    """Degree-0 activations without RC: the closed form of :mod:`numerics.degree_zero`."""
+    notes: list[str] = []
+    sizes = _cell_sizes(fam, n, m, notes)
+    slopes = tuple(Fraction(str(x)) for x in act.slopes)
+    found: list[FoundFixedPoint] = []
+    complete = True
+    with workprec(2 * dps + 20):
+        Z, unresolved = degree_zero.fixed_correlations(slopes, dps, _search_1d)
+        if unresolved:  # pragma: no cover - g' = sin(theta) - c has simple zeros only
+            complete = False
+            notes.append(f"{len(unresolved)} interval(s) of theta unresolved")
+        zs = ", ".join(z.ball.str(12) if z.exact is None else str(z.exact) for z in Z)
+        notes.append(f"degree-0 activation without RC: F_hat has unit diagonal and maps each "
+                     f"correlation by kappa(cos theta) = 1 - c theta; its fixed correlations "
+                     f"are {{{zs}}}; the fixed points are the members with unit diagonal and "
+                     "correlations among them that are PSD (numerics.degree_zero)")
+        for params, verdict in degree_zero.family_points(fam.name, sizes, Z):
+            if verdict is False:
+                continue
+            if verdict is None:
+                complete = False
+                notes.append("a combination of fixed correlations on the PSD boundary could "
+                             "not be decided by enclosures: " + ", ".join(
+                                 f"{k} = {v.ball.str(10)}" for k, v in params.items()))
+                continue
+            with mpmath.workdps(dps + 10):
+                values = {k: v.value(dps) for k, v in params.items()}
+                corr = [values["rho"] if fam.name != "two-clusters" else values["rho1"]]
+                if fam.name == "two-clusters":
+                    corr.append(values["rho2"])
+                cells = [k for k, size in enumerate(sizes) for _ in range(size)]
+
+                def entry(i: int, j: int, corr=corr, values=values, cells=cells) -> Any:
+                    if i == j:
+                        return mpmath.mpf(1)
+                    if cells[i] == cells[j]:
+                        return corr[cells[i]]
+                    return values["gamma"]
+
+                G = [[entry(i, j) for j in range(n)] for i in range(n)]
+            enclosure = {k: float(v.ball.rad()) for k, v in params.items() if v.exact is None}
+            rad = max([0.0] + list(enclosure.values())) * (1 + 1e-9) + 10.0 ** -(dps + 8)
+            rank_deficient = any(
+                v.exact == 1 for k, v in params.items() if k.startswith("rho")
+                and sizes[0 if k in ("rho", "rho1") else 1] >= 2)
+            rank_deficient |= _boundary(sizes, params)
+            proof = "; ".join(sorted({v.proof for v in params.values() if v.proof}))
+            found.append(FoundFixedPoint(fam.name, values, enclosure, G, rank_deficient,
+                                         "unit diagonal and fixed correlations (kappa(corr) "
+                                         f"= corr): {proof}", sizes, list(fam.cell_labels),
+                                         gram_radius=rad))
+    return FixedPointSearchResult(fam.name, n, kind.name, act.name, found, complete, notes)
+
+
+def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
+    """The cell sizes of the family at ``n`` (two-clusters: ``m``, default ``n // 2``)."""
+    if fam.name == "symmetric":
+        return [n]
+    if fam.name == "cluster-odd":
+        return [n - 1, 1]
+    if m is None:
+        m = n // 2
+        notes.append(f"two-clusters: m not given, m = n // 2 = {m}")
+    if not isinstance(m, int) or not 1 <= m <= n - 1:
+        raise InvalidInputError(f"two-clusters needs an integer m with 1 <= m <= n - 1 "
+                                f"(got {m!r})")
+    return [m, n - m]
+
+
+def _boundary(sizes: list[int], params: dict[str, Any]) -> bool:
+    """Whether an exact PSD condition of :func:`numerics.degree_zero.family_points` is 0."""
+    rhos = [params.get("rho", params.get("rho1")), params.get("rho2")]
+    means = []
+    for size, r in zip(sizes, rhos, strict=False):
+        if size >= 2 and r is not None and r.exact is not None:
+            means.append(1 + (size - 1) * r.exact)
+        else:
+            means.append(None if size >= 2 else Fraction(1))
+    if any(x == 0 for x in means):
+        return True
+    g = params.get("gamma")
+    if len(sizes) == 2 and g is not None and g.exact is not None and None not in means:
+        return means[0] * means[1] == sizes[0] * sizes[1] * g.exact ** 2
+    return False
 
 
 def _mp(x: Any, dps: int) -> Any:
