@@ -130,10 +130,15 @@ def _classes(sizes: Sequence[int]) -> list[tuple[int, int, int]]:
 class CentredResidual:
     """``r(t) = t(Phi(t)) - t`` and its Jacobian on a face of the simplex, in balls.
 
+    ``scaled`` (class attribute): whether the residual has the extra scale coordinate
+    of :mod:`numerics.scaled_centred` (non-homogeneous activations).
+
     Everything is computed on the representative entries of the cell-invariant
     matrices (:func:`_classes`): ``O(cells^2)`` kernel evaluations instead of ``n^2``.
     ``S(t)`` is already centred, so the layer's RC is the identity on it.
     """
+
+    scaled = False
 
     def __init__(self, gens: Sequence[Generator], sizes: Sequence[int], kind: LayerKind,
                  act: Activation | None, free: Sequence[int]) -> None:
@@ -309,16 +314,18 @@ class CentredZero:
 
 def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
            act: Activation | None, dps: int, max_depth: int | None = None,
-           residual: type[CentredResidual] | None = None,
+           residual: type[CentredResidual] | None = None, max_free: int | None = None,
            ) -> tuple[list[CentredZero], CentredResidual, bool, list[str]]:
     """All zeros of ``r`` on the simplex, face by face (module docstring).
 
     Returns the zeros, a residual on the full simplex (to evaluate ``Phi``), whether
     the search is complete, and notes.  ``residual``: the class of the residual (default
     :class:`CentredResidual`; :class:`numerics.rs_centred.RSCentredResidual` for RS
-    layers with a degree-1 activation).
+    layers with a degree-1 activation).  ``max_free``: faces of higher dimension are
+    not searched (``complete`` false, said in the notes).
     """
     residual = residual or CentredResidual
+    scaled = residual.scaled  # an extra coordinate: the scale sigma of S, always free
     arb = _flint().arb
     gens = generators(sizes, labels)
     K = len(gens)
@@ -327,17 +334,25 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
     zeros: list[CentredZero] = []
     complete = True
     full_res = residual(gens, sizes, kind, act, range(K - 1))
-    if K == 1:
+    if K == 1 and not scaled:
         zeros.append(CentredZero([arb(1)], "the single point P G P ~ P", "the family's image "
                                  "is one point (P G P is a multiple of P)", False))
         return zeros, full_res, complete, notes
+
+    def feasible(box) -> str:  # the simplex constraint on the direction coordinates
+        return feasible_simplex(box[:-1] if scaled else box)
+
     # faces: subsets Z of spread coordinates set to 0, largest first (the vertex)
-    found: list[tuple[set[int], list[Any]]] = []  # (zero coordinates, balls of all K-1 coords)
+    found: list[tuple[set[int], list[Any]]] = []  # (zero coordinates, balls: K-1 (+ sigma))
     for size in range(len(spread), -1, -1):
         for Z in combinations(spread, size):
             free = [c for c in range(K - 1) if c not in Z]
             face = (" and ".join(f"{gens[c].name} = 0" for c in Z) or "interior")
-            if not free:
+            if max_free is not None and len(free) > max_free:
+                complete = False
+                notes.append(f"{face}: not searched ({len(free)} free coordinates)")
+                continue
+            if not free and not scaled:
                 vertex = [arb(0)] * (K - 1)
                 zeros.append(CentredZero(vertex + [arb(1)], face,
                                          "every cluster collapsed; collapsed clusters stay "
@@ -346,23 +361,32 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                 found.append((set(Z), vertex))
                 continue
             res = residual(gens, sizes, kind, act, free)
+            dim = len(free) + int(scaled)
             known = []
+            for point, proof in (res.exact_zeros(Z) if scaled else []):
+                balls = [arb(0)] * (K - 1)
+                for c, x in zip(free, point[:-1], strict=True):
+                    balls[c] = x
+                last = arb(1) - sum(balls, arb(0))
+                zeros.append(CentredZero(balls + [last, point[-1]], face, proof, True,
+                                         tuple(gens[c].cell for c in Z)))
+                found.append((set(Z), balls + [point[-1]]))
             for zset, balls in found:
                 if not set(Z) <= zset:
                     continue  # not on this face
-                enc = []
-                for c in free:
-                    x = balls[c]
-                    lo, hi = _fraction_hull(x)
-                    enc.append((lo, hi))
-                nb = injective_neighbourhood(res, enc, dps=dps, feasible=feasible_simplex)
+                coords = free + ([K - 1] if scaled else [])  # (sigma stored at index K-1)
+                enc = [_fraction_hull(balls[c]) for c in coords]
+                # (the residual clips the last coordinate to >= 0, so its enclosures are
+                # over the feasible part of a straddling box: injectivity holds there)
+                nb = injective_neighbourhood(res, enc, dps=dps, feasible=feasible,
+                                             straddle_ok=True)
                 if nb is None:
                     notes.append(f"{face}: no injective neighbourhood proven around the zero "
                                  "of a sub-face; boxes near it stay unresolved")
                 else:
                     known.append(nb)
-            depth = max_depth or 20 * len(free)  # box sides down to 2^-20
-            out = find_zeros(res, len(free), dps=dps, feasible=feasible_simplex, known=known,
+            depth = max_depth or 20 * dim  # box sides down to 2^-20
+            out = find_zeros(res, dim, dps=dps, feasible=feasible, known=known,
                              max_depth=depth)
             if out.unresolved:
                 complete = False
@@ -370,12 +394,13 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                              f"{depth}, e.g. {_box_text(out.unresolved[0])}")
             for z in out.zeros:
                 balls = [arb(0)] * (K - 1)
-                for c, x in zip(free, z.enclosure, strict=True):
+                for c, x in zip(free, z.enclosure[:len(free)], strict=True):
                     balls[c] = x
                 last = arb(1) - sum(balls, arb(0))
-                zeros.append(CentredZero(balls + [last], face, z.proof, bool(Z),
+                sigma = [z.enclosure[-1]] if scaled else []
+                zeros.append(CentredZero(balls + [last] + sigma, face, z.proof, bool(Z),
                                          tuple(gens[c].cell for c in Z)))
-                found.append((set(Z), balls))
+                found.append((set(Z), balls + sigma))
     return zeros, full_res, complete, notes
 
 

@@ -52,6 +52,7 @@ from numerics.certify import ArbOps, _flint, workprec
 from numerics.jacobian import InfiniteDerivative, derivative_method, shape_and_derivatives
 from numerics.precision import DEFAULT_DPS, validate_dps
 from numerics.rs_centred import RSCentredResidual
+from numerics.scaled_centred import ScaledCentredResidual
 from theory.activations import get_activation
 from theory.errors import InvalidInputError, NotClosedFormError
 from theory.families import get_family
@@ -216,6 +217,8 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
         return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
                         m, rs_integral)
+    if kind.rc and kind.nl and not kind.rs and act0.closed_form:  # erf: the scale matters
+        return _centred(fam, n, kind, act, act0.name, dps, m, scaled=True)
     if not kind.rc and kind.nl and act0.kernel_family == "abstep":
         return _degree_zero(fam, n, kind, act0, dps, m)
     if derivative_method(kind, act0) != "chain-rule":
@@ -324,7 +327,8 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
 
 
 def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
-             m: int | None, rs_integral: bool = False) -> FixedPointSearchResult:
+             m: int | None, rs_integral: bool = False,
+             scaled: bool = False) -> FixedPointSearchResult:
     """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation).
 
     With RS and a degree-1 activation (or no NL) the map is an s-integral
@@ -332,7 +336,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     of a projector (the symmetric family's single point ``P``; the vertex where every
     cluster is collapsed, ``S ~ Pi_w``) it closes, ``F = n V(S) / (rank lambda)``, so
     ``F_hat`` equals the map without RS there and those points are evaluated exactly
-    by the residual without RS.
+    by the residual without RS.  ``scaled``: a non-homogeneous activation (erf), with
+    the scale of ``P G P`` as an extra coordinate (:mod:`numerics.scaled_centred`).
     """
     notes: list[str] = []
     layer_name = kind.name
@@ -344,15 +349,19 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     with workprec(2 * dps + 20):
         zeros, res, complete, search_notes = centred_search.search(
             sizes, labels, kind, act, dps,
-            residual=RSCentredResidual if rs_integral else None,
-            max_depth=RS_DEPTH * (len(sizes) - 1) if rs_integral else None)
+            residual=(RSCentredResidual if rs_integral
+                      else ScaledCentredResidual if scaled else None),
+            max_depth=RS_DEPTH if rs_integral else None,
+            max_free=1 if rs_integral else None)
         notes += search_notes
         plain = centred_search.CentredResidual(res.gens, sizes, kind, act, res.free)
         for z in zeros:
             # (with RS: the points where S(t) is a multiple of one projector, exactly)
             at = plain if (rs_integral and (z.degenerate or len(res.gens) == 1)) else res
+            K = len(res.gens)
+            args = z.t[:K - 1] + (z.t[K:] if scaled else [])  # (directions, sigma)
             try:
-                Phi = at.matrix(at.image(z.t[:-1])[0])
+                Phi = at.matrix(at.image(args)[0])
             except ZeroDivisionError:
                 notes.append(f"zero on {z.face}: the map is undefined at its image (skipped)")
                 continue
@@ -365,7 +374,9 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                 values = {k: _mp(v, dps) for k, v in params.items()}
             enclosure = {k: float(v.rad()) for k, v in params.items() if not v.is_exact()}
             shares = ", ".join(f"{g.name} {x.str(8, radius=False)}"
-                               for g, x in zip(res.gens, z.t, strict=True))
+                               for g, x in zip(res.gens, z.t[:K], strict=True))
+            if scaled:
+                shares += f"; scale sigma = tr(P G P)/n {z.t[K].str(8, radius=False)}"
             proof = (f"RC reduction: G = Phi(t) with t = ({shares}) a zero of t(Phi(t)) - t on "
                      f"the face '{z.face}': {z.proof}")
             if rs_integral:
@@ -375,7 +386,10 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                           "map closes (F = n V(S)/(rank lambda)) and F_hat is the map without RS")
             found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
                                          sizes, labels, gram_radius=rad * (1 + 1e-9)))
-    if complete:
+    if complete and scaled:
+        notes.append("complete search over the whole family (RC makes F_hat depend on "
+                     "P G P only: its direction and scale; numerics.scaled_centred)")
+    elif complete:
         notes.append("complete search over the whole family (RC makes F_hat depend on the "
                      "direction of P G P only; numerics.centred_search)")
     elif rs_integral:
@@ -488,6 +502,8 @@ def _parameters(family: str, G: list[list[Any]], sizes: list[int],
     arb = _flint().arb
 
     def corr(i: int, j: int) -> Any:
+        if G[i][i].is_zero() or G[j][j].is_zero():
+            return arb(0)  # a point at the origin: no angle (its cross entries are 0)
         return G[i][j] / (G[i][i] * G[j][j]).sqrt()
 
     if family == "symmetric":

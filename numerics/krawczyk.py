@@ -97,15 +97,24 @@ def _contraction(Y, J) -> tuple[list[list[Any]], Any]:
     return C, norm
 
 
-def krawczyk(residual: Callable, X: list[Any], dps: int) -> tuple[list[Any], Any] | None:
-    """``K(X)`` and ``||I - Y J(X)||`` for balls ``X`` (``None`` when ``J`` is unavailable)."""
-    r, J = residual(X, True)
+def _preconditioned(residual: Callable, X: list[Any], dps: int) -> tuple | None:
+    """``(Y, I - Y J(X), ||I - Y J(X)||)`` (``None`` when ``J`` is unavailable)."""
+    _, J = residual(X, True)
     if J is None or not all(v.is_finite() for row in J for v in row):
         return None
     Y = _inverse_mid(J, dps)
     if Y is None:
         return None
     C, norm = _contraction(Y, J)
+    return Y, C, norm
+
+
+def krawczyk(residual: Callable, X: list[Any], dps: int) -> tuple[list[Any], Any] | None:
+    """``K(X)`` and ``||I - Y J(X)||`` for balls ``X`` (``None`` when ``J`` is unavailable)."""
+    pre = _preconditioned(residual, X, dps)
+    if pre is None:
+        return None
+    Y, C, norm = pre
     mid = [x.mid() for x in X]
     rm, _ = residual(mid, False)
     d = len(X)
@@ -259,13 +268,17 @@ def _record(zeros: list[Zero], known: list[Box], residual: Callable, K: list[Any
 def injective_neighbourhood(residual: Callable, enclosure: Sequence[tuple[Fraction, Fraction]],
                             *, dps: int, feasible: Callable[[Box], str] | None = None,
                             levels: Sequence[int] = (3, 4, 6, 8, 10, 12, 16, 20),
-                            ) -> Box | None:
+                            straddle_ok: bool = False) -> Box | None:
     """A dyadic box of ``[0, 1]^d`` containing ``enclosure`` on which ``r`` is injective.
 
     The box is ``[floor(lo/h) h, ceil(hi/h) h]`` per axis with ``h = 2^-L`` (a union
     of dyadic cells of level ``L``), so the bisection of :func:`find_zeros` reaches
     boxes that lie inside it or outside it.  Returns the box of the first level
     ``L`` that is feasible and passes ``||I - Y J(X)|| < 1``, else ``None``.
+    ``straddle_ok``: also boxes that straddle the feasible region, when ``residual``
+    encloses ``r`` and ``J`` over the feasible part only (the mean value argument
+    needs a convex set: ``X`` intersected with a convex feasible region is one); then
+    ``r`` is injective on that part, which is all :func:`find_zeros` searches.
     """
     feasible = feasible or (lambda box: "in")
     for level in levels:
@@ -279,10 +292,11 @@ def injective_neighbourhood(residual: Callable, enclosure: Sequence[tuple[Fracti
                 a = a if a < 1 else a - h
             box.append((a, b))
         box_t = tuple(box)
-        if feasible(box_t) != "in":
+        where = feasible(box_t)
+        if where == "out" or (where == "straddle" and not straddle_ok):
             continue
-        out = krawczyk(residual, box_balls(box_t), dps)
-        if out is not None and out[1] < 1:
+        pre = _preconditioned(residual, box_balls(box_t), dps)  # (no midpoint needed)
+        if pre is not None and pre[2] < 1:
             return box_t
     return None
 
