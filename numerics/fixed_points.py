@@ -34,8 +34,9 @@ RC with RS and a degree-1 activation (BN with ReLU) or no NL
     infinite there, so a small box at that face stays unresolved and
     ``complete = False`` (the notes give the box).
 
-RS with a degree-1 activation but without RC, and activations without closed-form
-kernel, are not searched (``NotClosedFormError``).
+RS with a degree-1 activation (or no NL) but without RC has a continuum of fixed
+points (every batch on one ray) and is refused (``InvalidInputError``); activations
+without closed-form kernel are not searched (``NotClosedFormError``).
 """
 
 from __future__ import annotations
@@ -221,6 +222,11 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
         return _centred(fam, n, kind, act, act0.name, dps, m, scaled=True)
     if not kind.rc and kind.nl and act0.kernel_family == "abstep":
         return _degree_zero(fam, n, kind, act0, dps, m)
+    if not kind.rc and rs_integral:
+        raise InvalidInputError(
+            f"layer {kind.name} without RC: every batch of points on one ray (G = g g^T, "
+            "g >= 0) is fixed (h = z g, RS rescales it to sign(z) g / |g|, and a degree-1 "
+            "activation keeps the ray), a continuum, not isolated points")
     if derivative_method(kind, act0) != "chain-rule":
         raise NotClosedFormError(
             f"fixed-point search needs an exact chain rule: layer {kind.name} with "

@@ -175,8 +175,8 @@ def test_no_rc_symmetric_degenerate_point_reported() -> None:
 def test_bad_input() -> None:
     with pytest.raises(InvalidInputError):
         find_fixed_points("cluster-odd", 2, "rc,nl", "relu")
-    with pytest.raises(NotClosedFormError):  # RS integral without RC: no reduction
-        find_fixed_points("symmetric", 4, "rs,nl", "relu")
+    with pytest.raises(NotClosedFormError):  # quadrature activation: no chain rule
+        find_fixed_points("symmetric", 4, "nl", "tanh")
 
 
 def test_bn_symmetric_point_is_exact_and_certified_stable() -> None:
@@ -234,3 +234,6 @@ def test_no_rc_degree_one_continuum_is_real_and_said(layer: str, root_b: str) ->
     if layer == "nl" and root_b == "2":
         res = find_fixed_points("cluster-odd", 4, layer, "relu", dps=20)
         assert not res.complete and any("continuum" in note for note in res.notes)
+    if layer == "rs,nl":  # refused, with the reason
+        with pytest.raises(InvalidInputError, match="continuum"):
+            find_fixed_points("cluster-odd", 4, layer, "relu", dps=20)
