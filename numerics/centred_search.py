@@ -199,23 +199,29 @@ class CentredResidual:
         dS = [[scaled[g][c] - scaled[last][c] for c in range(ncls)] for g in self.free] \
             if jac else []
         if self.act is None:
-            F, dF = S, dS
-        else:
-            family, slopes = kernel_params(self.act)
-            F = [None] * ncls
-            dF = [[None] * ncls for _ in dS]
-            for c, (i, j, _) in enumerate(self.classes):
-                if i == j:
-                    F[c], g = diag_value_grad(family, slopes, S[c], ArbOps)
-                    for k, D in enumerate(dS):
-                        dF[k][c] = g * D[c]
-                else:
-                    ci, cj = self.diagonals[c]
-                    V, gi, gj, gij = pair_value_grad(family, slopes, S[ci], S[cj], S[c], ArbOps,
-                                                     grad=bool(dS))
-                    F[c] = V
-                    for k, D in enumerate(dS):
-                        dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
+            return S, dS
+        return self.kernels(S, dS)
+
+    def kernels(self, S: Sequence[Any], dS: Sequence[Sequence[Any]],
+                ) -> tuple[list[Any], list[list[Any]]]:
+        """The activation's kernel ``V(S)`` at the classes and its derivatives along the
+        directions ``dS`` (Price's theorem gradients, :mod:`numerics.jacobian`)."""
+        family, slopes = kernel_params(self.act)
+        ncls = len(self.classes)
+        F: list[Any] = [None] * ncls
+        dF: list[list[Any]] = [[None] * ncls for _ in dS]
+        for c, (i, j, _) in enumerate(self.classes):
+            if i == j:
+                F[c], g = diag_value_grad(family, slopes, S[c], ArbOps)
+                for k, D in enumerate(dS):
+                    dF[k][c] = g * D[c]
+            else:
+                ci, cj = self.diagonals[c]
+                V, gi, gj, gij = pair_value_grad(family, slopes, S[ci], S[cj], S[c], ArbOps,
+                                                 grad=bool(dS))
+                F[c] = V
+                for k, D in enumerate(dS):
+                    dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
         return F, dF
 
     def normalise(self, F: Sequence[Any], dF: Sequence[Sequence[Any]],
@@ -267,9 +273,22 @@ class CentredResidual:
         except ZeroDivisionError:
             return [arb(0, 1e300) for _ in t], None
         c, T = self.shares(Phi)
-        # r_k = c_k / T - t_k, and the same as sum_(j != k) (c_k t_j - t_k c_j) / T (sum t = 1),
-        # which stays tight when c_k is wide but the other shares t_j are small: both are
-        # enclosures, so is their intersection
+        r = self.direction_residuals(c, T, t)
+        if not jac:
+            return r, None
+        J = [[None] * len(t) for _ in t]
+        for col, D in enumerate(dPhi):
+            for row, v in enumerate(self.direction_derivatives(c, T, D, col)):
+                J[row][col] = v
+        return r, J
+
+    def direction_residuals(self, c: Sequence[Any], T: Any, t: Sequence[Any]) -> list[Any]:
+        """``c_k / T - t_k`` for the free ``k`` (``t``: the free coordinates).
+
+        Also computed as ``sum_(j != k) (c_k t_j - t_k c_j) / T`` (``sum t = 1``), which
+        stays tight when ``c_k`` is wide but the other shares ``t_j`` are small: both are
+        enclosures, so is their intersection."""
+        arb = _flint().arb
         coords = self._coordinates(t)
         r = []
         for k, x in zip(self.free, t, strict=True):
@@ -280,14 +299,15 @@ class CentredResidual:
                 r.append(plain.intersection(cross))
             except ValueError:  # pragma: no cover - two enclosures of one number meet
                 r.append(plain)
-        if not jac:
-            return r, None
-        J = [[None] * len(t) for _ in t]
-        for col, D in enumerate(dPhi):
-            dc, dT = self.shares(D)
-            for row, k in enumerate(self.free):
-                J[row][col] = (dc[k] * T - c[k] * dT) / (T * T) - (1 if row == col else 0)
-        return r, J
+        return r
+
+    def direction_derivatives(self, c: Sequence[Any], T: Any, D: Sequence[Any],
+                              col: int) -> list[Any]:
+        """Column ``col`` of the Jacobian of :meth:`direction_residuals`, from the
+        derivative ``D`` of the class values along that coordinate (quotient rule)."""
+        dc, dT = self.shares(D)
+        return [(dc[k] * T - c[k] * dT) / (T * T) - (1 if row == col else 0)
+                for row, k in enumerate(self.free)]
 
 
 def feasible_simplex(box) -> str:

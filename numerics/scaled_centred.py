@@ -34,7 +34,6 @@ from typing import Any
 
 from numerics.centred_search import CentredResidual
 from numerics.certify import ArbOps, _flint
-from numerics.jacobian import diag_value_grad, kernel_params, pair_value_grad
 
 
 def _arcsin_ratio(z: Any) -> Any:
@@ -96,7 +95,6 @@ class ScaledCentredResidual(CentredResidual):
         ncls = len(self.classes)
         n = ArbOps.const(self.n)
         U = [sum((x * scaled[g][c] for g, x in enumerate(coords)), arb(0)) for c in range(ncls)]
-        family, slopes = kernel_params(self.act)
         pi = arb.pi()
         if not sigma > 0:
             # F / sigma through A(z) (value only)
@@ -114,21 +112,7 @@ class ScaledCentredResidual(CentredResidual):
             dS = [[n * sigma * (scaled[g][c] - scaled[last][c]) for c in range(ncls)]
                   for g in self.free]
             dS.append([n * x for x in U])
-        F = [None] * ncls
-        dF = [[None] * ncls for _ in dS]
-        for c, (i, j, _) in enumerate(self.classes):
-            if i == j:
-                F[c], g = diag_value_grad(family, slopes, S[c], ArbOps)
-                for k, D in enumerate(dS):
-                    dF[k][c] = g * D[c]
-            else:
-                ci, cj = self.diagonals[c]
-                V, gi, gj, gij = pair_value_grad(family, slopes, S[ci], S[cj], S[c], ArbOps,
-                                                 grad=bool(dS))
-                F[c] = V
-                for k, D in enumerate(dS):
-                    dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
-        return F, dF
+        return self.kernels(S, dS)
 
     def image(self, t: Sequence[Any], jac: bool = False) -> tuple[list[Any], list[list[Any]]]:
         """``Phi(u, sigma) = n F / tr F`` at the classes (``t = (u_free, sigma)``)."""
@@ -149,25 +133,15 @@ class ScaledCentredResidual(CentredResidual):
         jac = jac and bool(dF)
         c, T = self.shares(F)
         trF = self._trace(F)
-        coords = self._coordinates(u)
-        r = []
-        for k, x in zip(self.free, u, strict=True):
-            plain = c[k] / T - x
-            cross = sum((c[k] * coords[j] - x * c[j] for j in range(len(c)) if j != k),
-                        arb(0)) / T
-            try:
-                r.append(plain.intersection(cross))
-            except ValueError:  # pragma: no cover - two enclosures of one number meet
-                r.append(plain)
-        r.append(T / trF - sigma)
+        r = self.direction_residuals(c, T, u) + [T / trF - sigma]
         if not jac:
             return r, None
         dim = len(t)
         J = [[None] * dim for _ in range(dim)]
         for col, D in enumerate(dF):
-            dc, dT = self.shares(D)
+            for row, v in enumerate(self.direction_derivatives(c, T, D, col)):
+                J[row][col] = v
+            _, dT = self.shares(D)
             dtr = self._trace(D)
-            for row, k in enumerate(self.free):
-                J[row][col] = (dc[k] * T - c[k] * dT) / (T * T) - (1 if row == col else 0)
             J[dim - 1][col] = (dT * trF - T * dtr) / (trF * trF) - (1 if col == dim - 1 else 0)
         return r, J
