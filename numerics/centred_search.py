@@ -335,6 +335,7 @@ class CentredZero:
 def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
            act: Activation | None, dps: int, max_depth: int | None = None,
            residual: type[CentredResidual] | None = None, max_free: int | None = None,
+           max_boxes: int = 200000,
            ) -> tuple[list[CentredZero], CentredResidual, bool, list[str]]:
     """All zeros of ``r`` on the simplex, face by face (module docstring).
 
@@ -342,7 +343,8 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
     the search is complete, and notes.  ``residual``: the class of the residual (default
     :class:`CentredResidual`; :class:`numerics.rs_centred.RSCentredResidual` for RS
     layers with a degree-1 activation).  ``max_free``: faces of higher dimension are
-    not searched (``complete`` false, said in the notes).
+    not searched (``complete`` false, said in the notes).  ``max_boxes``: the budget of
+    boxes per face (the rest unresolved).
     """
     residual = residual or CentredResidual
     scaled = residual.scaled  # an extra coordinate: the scale sigma of S, always free
@@ -407,7 +409,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                     known.append(nb)
             depth = max_depth or 20 * dim  # box sides down to 2^-20
             out = find_zeros(res, dim, dps=dps, feasible=feasible, known=known,
-                             max_depth=depth)
+                             max_depth=depth, max_boxes=max_boxes)
             if out.unresolved:
                 complete = False
                 notes.append(f"{face}: {len(out.unresolved)} box(es) unresolved at depth "

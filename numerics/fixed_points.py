@@ -62,6 +62,8 @@ from theory.layers import LayerKind, parse_layer
 #: Bisection depth per simplex dimension for RS layers (boxes down to 2^-RS_DEPTH; the
 #: last levels next to a collapsed cluster are the expensive ones and stay unresolved).
 RS_DEPTH = 16
+#: Box budget per face for RS layers (0.05-0.2 s per box; the rest stays unresolved).
+RS_BOXES = 600
 
 
 @dataclass
@@ -358,7 +360,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             residual=(RSCentredResidual if rs_integral
                       else ScaledCentredResidual if scaled else None),
             max_depth=RS_DEPTH if rs_integral else None,
-            max_free=1 if rs_integral else None)
+            max_free=1 if rs_integral else None,
+            max_boxes=RS_BOXES if rs_integral else 200000)
         notes += search_notes
         plain = centred_search.CentredResidual(res.gens, sizes, kind, act, res.free)
         for z in zeros:

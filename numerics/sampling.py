@@ -221,7 +221,8 @@ def apply_components(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply RC, RS, NL (those in ``kind``, in that order) to ``H^T`` of shape ``(T, n, d)``.
 
-    * RC: ``h_k <- h_k - mean_i h_{k,i}`` (``H <- H P``).
+    * RC: ``h_k <- h_k - mean_i h_{k,i}`` (``H <- H P``), the mean taken as
+      ``h_{k,1} + mean_i (h_{k,i} - h_{k,1})`` so that equal points give exactly 0.
     * RS: ``h_k <- h_k / sqrt(|h_k|^2 / n + eps)``.  With ``eps = 0`` a row that
       is exactly zero is left at zero (never 0/0) and counted.
     * NL: ``phi`` entrywise.
@@ -233,7 +234,11 @@ def apply_components(
     T = H.shape[0]
     zero_rows = np.zeros(T, dtype=np.int64)
     if kind.rc:
-        H -= H.mean(axis=1, keepdims=True)
+        # the mean as first point + mean of the differences: a batch of equal points is
+        # centred to exactly 0 (a plain mean of x, x, x can differ from x by an ulp, and a
+        # step activation then sees the sign of the rounding; thorough run, seed 4)
+        ref = H[:, :1, :].copy()
+        H -= ref + (H - ref).mean(axis=1, keepdims=True)
     if kind.rs:
         ms = np.mean(H * H, axis=1, keepdims=True) + eps  # (T, 1, d)
         zero = ms == 0.0

@@ -227,3 +227,15 @@ def test_json_entries_carry_requested_digits():
     assert len(digits) == 25
     assert set(data) >= {"F", "F_hat", "dps", "error_bound", "method"}
     assert "closed-form" in r.to_text()
+
+
+def test_rs_integral_keeps_rc_row_sums_on_an_ill_conditioned_covariance() -> None:
+    # Thorough property run (seed 4): S = P G P with Schur pivots 3 and ~1e-8 lost 8 digits
+    # in the range factor, so F 1 (exactly 0 under RC) was 5e-23 against a stated bound
+    # of 3e-27 at dps 20.  Expected value: F 1 = 0 (RC), independent of the map.
+    G = [[0.0] * 5 for _ in range(5)]
+    G[0][0], G[0][4], G[4][0], G[4][4] = 1e-8, -1.73148010e-04, -1.73148010e-04, 2.99802334
+    res = mean_field_map(G, "rc,rs", "identity", dps=20, shape=False)
+    with mpmath.workdps(50):
+        worst = max(abs(mpmath.fsum(res.F[i, j] for j in range(5))) for i in range(5))
+    assert worst <= 5 * res.error_bound

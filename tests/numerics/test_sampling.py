@@ -189,3 +189,16 @@ def test_bad_names_and_frozen_memory():
     assert check_ensemble("Haar") == "orthogonal"
     with pytest.raises(InvalidInputError):
         LayerSampler(4, 20000, 2, weights="frozen")
+
+
+def test_rc_centres_equal_points_to_exactly_zero() -> None:
+    # Thorough property run (seed 4): (x + x + x) / 3 != x in float64 (x = 0.1), so a
+    # batch of equal points was centred to +-1e-17 and step saw the sign of the rounding
+    # (estimate 0.08 against the mean-field 0).  Expected: exactly 0 (RC of equal points).
+    from theory.activations import get_activation
+    from theory.layers import LayerKind
+    H = np.full((2, 3, 5), 0.1)
+    H[1] = 1 / 3
+    out, _ = apply_components(H.copy(), LayerKind(rc=True, rs=False, nl=True),
+                              get_activation("step"))
+    assert np.all(out == 0.0)
