@@ -406,8 +406,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             "with RS and a degree-1 activation the search cannot be completed next to a "
             "collapsed cluster: there the spread share grows like sqrt(t) (the derivative of "
             "the s-integral along the spread is infinite at t = 0), so no enclosure proves "
-            "injectivity around the collapsed point; fixed points with a spread share below "
-            "the unresolved boxes listed above are not excluded (complete = false)")
+            "injectivity around the collapsed point; fixed points inside the unresolved "
+            "boxes listed above are not excluded (complete = false)")
     else:
         notes.append("search incomplete: unresolved boxes listed above")
     return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)
