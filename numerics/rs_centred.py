@@ -89,7 +89,6 @@ class RSCentredResidual(CentredResidual):
                  act: Activation | None, free: Sequence[int]) -> None:
         super().__init__(gens, sizes, kind, act, free)
         self.ranks = [g.rank for g in self.gens]
-        self.R = sum(self.ranks)
         if act is None:
             self.family, self.slopes = None, (Fraction(1), Fraction(1))
         else:
@@ -128,7 +127,9 @@ class RSCentredResidual(CentredResidual):
         if not all(x.rad() <= arb(2) ** -NARROW for x in coords):
             # wide boxes: any enclosure of the integral is too wide to decide anything
             raise ZeroDivisionError("box too wide for the RS integral (bisected)")
-        total = self._acb(lam, jac, nout) if all(x > 0 for x in lam) else None
+        # acb.integral needs every generator of S bounded away from 0 or exactly 0
+        usable = all(x > 0 or x.is_zero() for x in lam) and any(x > 0 for x in lam)
+        total = self._acb(lam, jac, nout) if usable else None
         if total is None or not all(v.is_finite() for v in total[:ncls]):
             total = self._riemann(lam, jac, nout)
         F = total[:ncls]
@@ -158,31 +159,40 @@ class RSCentredResidual(CentredResidual):
         if width > 0:
             bits = min(bits, max(20, int(-float(width.log()) / 0.6931) + 12))
         tol = flint.arb((1, -bits))
+        ncls = len(self.classes)
         out = []
         for tail in (False, True):
-            cache: dict[tuple, list[Any]] = {}
+            # the values and the derivatives are integrated with separate integrands: a
+            # derivative that is not analytic on some complex ball must not cost the
+            # values their accuracy (each failing ball is subdivided by acb.integral)
+            vals = []
+            for with_jac, parts in ((False, range(ncls)), (True, range(ncls, nout))):
+                if not parts:
+                    continue
+                cache: dict[tuple, list[Any]] = {}
 
-            def f(x: Any, analytic: bool, tail: bool = tail, cache: dict = cache) -> list[Any]:
-                key = (bool(analytic),) + tuple(
-                    p.man_exp() for p in (x.real.mid(), x.real.rad(), x.imag.mid(),
-                                          x.imag.rad()))
-                if key not in cache:
-                    try:
-                        cache[key] = self._integrand(x, lam_c, jac, tail,
-                                                     AcbOps(bool(analytic)), nout)
-                    except (ZeroDivisionError, InfiniteDerivative):
-                        # (a complex ball reaching a zero variance: not analytic there,
-                        # acb.integral subdivides)
-                        cache[key] = [flint.acb(flint.arb.nan())] * nout
-                return cache[key]
+                def f(x: Any, analytic: bool, tail: bool = tail, cache: dict = cache,
+                      with_jac: bool = with_jac) -> list[Any]:
+                    key = (bool(analytic),) + tuple(
+                        p.man_exp() for p in (x.real.mid(), x.real.rad(), x.imag.mid(),
+                                              x.imag.rad()))
+                    if key not in cache:
+                        try:
+                            cache[key] = self._integrand(x, lam_c, with_jac, tail,
+                                                         AcbOps(bool(analytic)), nout)
+                        except (ZeroDivisionError, InfiniteDerivative):
+                            # (a complex ball reaching a zero variance: not analytic
+                            # there, acb.integral subdivides)
+                            cache[key] = [flint.acb(flint.arb.nan())] * nout
+                    return cache[key]
 
-            try:
-                vals = [flint.acb.integral(lambda x, a, k=k: f(x, a)[k], 0, 1,
-                                           rel_tol=tol, abs_tol=tol,
-                                           eval_limit=EVAL_LIMIT).real
-                        for k in range(nout)]
-            except (ZeroDivisionError, PrecisionError, InfiniteDerivative):
-                return None
+                try:
+                    vals += [flint.acb.integral(lambda x, a, k=k, f=f: f(x, a)[k], 0, 1,
+                                                rel_tol=tol, abs_tol=tol,
+                                                eval_limit=EVAL_LIMIT).real
+                             for k in parts]
+                except (ZeroDivisionError, PrecisionError, InfiniteDerivative):
+                    return None
             out.append(vals)
         return [a + b for a, b in zip(*out, strict=True)]
 
@@ -236,17 +246,23 @@ class RSCentredResidual(CentredResidual):
             e = [u + 2 * lv for lv in lam]
         else:
             e = [one + 2 * x * lv for lv in lam]
+        # generators with lambda exactly 0 (a face: a collapsed cluster) are absent
+        # from S: they drop out of the determinant and of the rank R in the tail
+        active = [g for g in range(K) if not lam[g].is_zero()]
         if real:
             mu, w, dw_fac, dmu_fac = self._real_factors(x, lam, tail)
         else:
-            mu = [lv / ev for lv, ev in zip(lam, e, strict=True)]
+            zero = one * 0
+            mu = [lam[g] / e[g] if g in active else zero for g in range(K)]
             analytic = ops.analytic
-            w = one * (2 * x ** (self.R - 1) if tail else 1)
-            for ev, r in zip(e, self.ranks, strict=True):
-                w = w * ev.rsqrt(analytic=analytic) ** r
-            dw_fac = [(-r / ev if tail else -r * x / ev) for ev, r in zip(e, self.ranks,
-                                                                          strict=True)]
-            dmu_fac = [(u if tail else 1) / (ev * ev) for ev in e]
+            rank = sum(self.ranks[g] for g in active)
+            w = one * (2 * x ** (rank - 1) if tail else 1)
+            for g in active:
+                w = w * e[g].rsqrt(analytic=analytic) ** self.ranks[g]
+            dw_fac = [(-self.ranks[g] / e[g] if tail else -self.ranks[g] * x / e[g])
+                      if g in active else zero for g in range(K)]
+            dmu_fac = [(u if tail else 1) / (e[g] * e[g]) if g in active else zero
+                       for g in range(K)]
         scaled, disc, dlam = self._constants()
         ncls = len(self.classes)
         M = [sum((mu[g] * scaled[g][c] for g in range(K)), one * 0) for c in range(ncls)]
@@ -256,8 +272,11 @@ class RSCentredResidual(CentredResidual):
             if self.family is None:
                 V[c] = M[c]
                 grads[c] = (1, 0, 0) if i == j else (0, 0, 1)
-            elif i == j:
-                V[c], g = diag_value_grad(self.family, self.slopes, M[c], ops or ArbOps)
+            elif i == j or all(g not in active or h not in active for g, h, _ in disc[c]):
+                # (a pair of a collapsed cluster, exactly: correlation 1 on this face, so
+                # its value and derivative along the face are the diagonal's)
+                ci = self.diagonals[c][0]
+                V[c], g = diag_value_grad(self.family, self.slopes, M[ci], ops or ArbOps)
                 grads[c] = (g, 0, 0)
             else:
                 D = sum((d_ * mu[g] * mu[h] for g, h, d_ in disc[c]), one * 0)
