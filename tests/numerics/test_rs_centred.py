@@ -131,3 +131,19 @@ def test_bn_cluster_odd_interior_zeros_match_a_float64_scan() -> None:
     with mpmath.workdps(30):
         assert abs(p.parameters["rho"] - sym.parameters["rho"]) < mpmath.mpf(10) ** -18
         assert abs(p.parameters["gamma"] - sym.parameters["rho"]) < mpmath.mpf(10) ** -18
+
+
+def test_on_a_face_the_collapsed_cluster_drops_out_and_values_stay_tight() -> None:
+    # two clusters of 3, the first collapsed (its spread coordinate exactly 0): the
+    # residual on that face is enclosed by acb.integral (tight), and agrees with the
+    # mpmath map on the full matrix
+    sizes = [3, 3]
+    gens = generators(sizes, ["a", "b"])
+    res = RSCentredResidual(gens, sizes, RS_NL, get_activation("relu"), [1])
+    t = Fraction(3, 5)
+    with workprec(30):
+        (r,), J = res([ArbOps.const(t)], True)
+    assert float(r.rad()) < 1e-25 and J is not None and float(J[0][0].rad()) < 1e-20
+    F = shape_map(_S(gens, [Fraction(0), t]), "rc,rs,nl", "relu", dps=30).F_hat
+    with mpmath.workdps(30):
+        assert abs(_shares(gens, F)[1] - t - mpmath.mpf(r.mid().str(30, radius=False))) < 1e-20
