@@ -88,7 +88,7 @@ import mpmath
 from numerics.gram import exact_gram
 from numerics.precision import DEFAULT_DPS, validate_dps
 from theory.activations import Activation, get_activation
-from theory.errors import InvalidInputError, NotClosedFormError
+from theory.errors import GramError, InvalidInputError, NotClosedFormError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
@@ -491,7 +491,18 @@ def _central_difference(Gm, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
                 for sgn in (1, -1):
                     P = [[exact_fraction(Gm[i][j] + sgn * k * h * E[i][j]) for j in range(n)]
                          for i in range(n)]
-                    res = shape_map(P, kind, act, sigma_w2=sigma_w2, dps=work)
+                    try:
+                        res = shape_map(P, kind, act, sigma_w2=sigma_w2, dps=work)
+                    except GramError:
+                        # G is rank deficient up to the rounding of its entries (e.g. a
+                        # collapsed cluster of a reported fixed point): a step leaves the
+                        # cone, and the RS integral has no one-sided derivative here
+                        return DerivativeResult(
+                            None, [], "central-difference", "unavailable", None, rank, N,
+                            admissible, [f"RS: a step h = 1e-{q} along a direction leaves "
+                                         "the PSD cone (G is rank deficient up to rounding); "
+                                         "the one-sided derivative of the RS integral is not "
+                                         "computed"])
                     f[sgn * k] = res.F_hat
                     err_map = res.error_bound_hat
             d = {k: f[k] - f[-k] for k in (1, 2, 3)}
