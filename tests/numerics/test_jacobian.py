@@ -158,3 +158,17 @@ def test_block_eigenvalues_survive_qr_failure(monkeypatch) -> None:
     want = sorted(np.linalg.eigvalsh(np.array([[2, 1, 0], [1, 2, 1], [0, 1, 2]], float)))
     assert calls["n"] == 2
     assert np.allclose(got, want, atol=1e-12)
+
+
+def test_rs_at_a_rounded_collapsed_cluster_is_unavailable_not_an_error() -> None:
+    # A BN fixed point with a collapsed cluster, printed to 30 digits: the cluster is
+    # equal only up to rounding, so S has full rank but a step h = 1e-6 leaves the PSD
+    # cone.  The derivative is 'unavailable' (said), not a GramError traceback.
+    third = mpmath.mpf(1) / 3
+    with mpmath.workdps(30):
+        a = mpmath.mpf(mpmath.nstr(third, 30))
+        G = [[a, a * (1 - mpmath.mpf(10) ** -29), 0], [a * (1 - mpmath.mpf(10) ** -29), a, 0],
+             [0, 0, 3 - 2 * a]]
+    E = trace_zero_basis(3)[0]
+    res = directional_derivatives(G, [E], "bn", "relu", dps=20)
+    assert res.status == "unavailable" and res.notes
