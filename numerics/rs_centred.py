@@ -31,8 +31,10 @@ discriminants of the 2x2 blocks of the projectors): no cancellation.
 Two enclosures of the integrals, both rigorous:
 
 * ``acb.integral`` (arb's verified Gauss-Legendre; analyticity checked on complex
-  balls) when every ``lambda_g`` is bounded away from 0 on the box and the box is
-  narrow (``<= 2^-NARROW``): tight, used for points and for the Krawczyk test;
+  balls) when every ``lambda_g`` is bounded away from 0 on the box or exactly 0 (on
+  a face: that generator drops out of ``S``, and the pairs of a collapsed cluster,
+  correlation exactly 1, take the diagonal's kernel) and the box is narrow
+  (``<= 2^-NARROW``): tight, used for points and for the Krawczyk test;
 * otherwise an *interval Riemann sum*: ``[0, 1]`` cut into ``PIECES`` segments and
   the integral over each enclosed by its width times the range of the integrand on
   it (real balls; each factor monotone in ``s``/``v`` and ``lambda`` is taken at the
