@@ -12,7 +12,15 @@ exact chain rule (no RS, or RS with step/sign)
     unresolved: then the list is every fixed point of ``F_hat`` in the family
     (``P G P = 0``, all points equal, is where the map is undefined).
 
-Other layers (no RC, or a non-homogeneous activation such as erf; chain rule only)
+RC with erf (non-homogeneous; no RS)
+    The same search with the scale of ``P G P`` as one more coordinate
+    (:mod:`numerics.scaled_centred`).
+
+Degree-0 activations (step, sign) without RC
+    Closed form (:mod:`numerics.degree_zero`): unit diagonal and fixed correlations
+    of ``kappa(cos theta) = 1 - c theta``; complete on every family.
+
+Other layers without RC (degree 1 or erf; chain rule only)
     ``symmetric``: ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one
     parameter ``rho in [-1/(n-1), 1]``.  The residual ``r(rho) = F_hat(G)_12 - rho``
     is enclosed in ``arb`` ball arithmetic on sub-intervals; an interval whose
