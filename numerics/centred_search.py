@@ -224,19 +224,21 @@ class CentredResidual:
                     dF[k][c] = gi * D[ci] + gj * D[cj] + gij * D[c]
         return F, dF
 
+    def trace(self, F: Sequence[Any]) -> Any:
+        """``tr F`` from the class values (each diagonal class times its count)."""
+        _, _, counts = self._consts()
+        return sum((counts[c] * F[c] for c in self.diag), _flint().arb(0))
+
     def normalise(self, F: Sequence[Any], dF: Sequence[Sequence[Any]],
                   ) -> tuple[list[Any], list[list[Any]]]:
         """``Phi = n F / tr F`` at the classes and its derivatives (quotient rule)."""
-        arb = _flint().arb
-        _, _, counts = self._consts()
         ncls = len(self.classes)
-        diag = self.diag
-        T = sum((counts[c] * F[c] for c in diag), arb(0))
+        T = self.trace(F)
         n = ArbOps.const(self.n)
         Phi = [n * x / T for x in F]
         dPhi = []
         for D in dF:
-            dT = sum((counts[c] * D[c] for c in diag), arb(0))
+            dT = self.trace(D)
             dPhi.append([n * (D[c] * T - F[c] * dT) / (T * T) for c in range(ncls)])
         return Phi, dPhi
 
@@ -281,6 +283,12 @@ class CentredResidual:
             for row, v in enumerate(self.direction_derivatives(c, T, D, col)):
                 J[row][col] = v
         return r, J
+
+    def exact_zeros(self, Z: Sequence[int]) -> list[tuple[list[Any], str]]:
+        """Zeros known exactly on the face ``Z`` with free coordinates ``self.free``, as
+        balls with their proof (none here; the collapsed vertex is handled by
+        :func:`search`)."""
+        return []
 
     def direction_residuals(self, c: Sequence[Any], T: Any, t: Sequence[Any]) -> list[Any]:
         """``c_k / T - t_k`` for the free ``k`` (``t``: the free coordinates).
@@ -385,7 +393,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
             res = residual(gens, sizes, kind, act, free)
             dim = len(free) + int(scaled)
             known = []
-            for point, proof in (res.exact_zeros(Z) if scaled else []):
+            for point, proof in res.exact_zeros(Z):
                 balls = [arb(0)] * (K - 1)
                 for c, x in zip(free, point[:-1], strict=True):
                     balls[c] = x
@@ -393,10 +401,10 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                 zeros.append(CentredZero(balls + [last, point[-1]], face, proof, True,
                                          tuple(gens[c].cell for c in Z)))
                 found.append((set(Z), balls + [point[-1]]))
+            coords = free + ([K - 1] if scaled else [])  # (sigma stored at index K-1)
             for zset, balls in found:
                 if not set(Z) <= zset:
                     continue  # not on this face
-                coords = free + ([K - 1] if scaled else [])  # (sigma stored at index K-1)
                 enc = [_fraction_hull(balls[c]) for c in coords]
                 # (the residual clips the last coordinate to >= 0, so its enclosures are
                 # over the feasible part of a straddling box: injectivity holds there)

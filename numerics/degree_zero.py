@@ -102,8 +102,10 @@ def _psd(conditions: list[tuple[Any, Fraction | None]]) -> bool | None:
 
 
 def family_points(family: str, sizes: list[int], Z: list[Correlation],
-                  ) -> list[tuple[dict[str, Correlation], bool | None]]:
-    """Members with unit diagonal and correlations in ``Z``; ``psd`` True/False/None.
+                  ) -> list[tuple[dict[str, Correlation], bool | None, bool]]:
+    """Members with unit diagonal and correlations in ``Z``: ``(parameters, psd,
+    singular)``, ``psd`` True/False/None (undecided), ``singular`` whether one of the
+    conditions below is exactly 0 (a rank-deficient member).
 
     PSD of a cell-invariant correlation matrix: ``1 - rho_k >= 0`` (true),
     ``1 + (m_k - 1) rho_k >= 0`` per cluster, and for two cells the cell means'
@@ -117,13 +119,15 @@ def family_points(family: str, sizes: list[int], Z: list[Correlation],
     choices = [Z if size >= 2 else [one] for size in sizes] + ([Z] if cells == 2 else [])
     for combo in product(*choices):
         rhos, gamma = combo[:cells], (combo[cells] if cells == 2 else None)
-        conds = []
+        # (1 - rho_k is a condition only inside a cell of two points or more)
+        spread = [(1 - r.ball, 1 - r.exact if r.exact is not None else None)
+                  for size, r in zip(sizes, rhos, strict=True) if size >= 2]
         means = []
         for size, r in zip(sizes, rhos, strict=True):
             ball = 1 + (size - 1) * r.ball
             exact = 1 + (size - 1) * r.exact if r.exact is not None else None
-            conds.append((ball, exact))
             means.append((ball, exact))
+        conds = list(means)
         if gamma is not None:
             m12 = sizes[0] * sizes[1]
             ball = means[0][0] * means[1][0] - m12 * gamma.ball * gamma.ball
@@ -131,11 +135,12 @@ def family_points(family: str, sizes: list[int], Z: list[Correlation],
                      if None not in (means[0][1], means[1][1], gamma.exact) else None)
             conds.append((ball, exact))
         verdict = _psd(conds)
+        singular = any(exact == 0 for _, exact in conds + spread)
         if family == "symmetric":
             params = {"q": one, "rho": rhos[0]}
         elif family == "cluster-odd":
             params = {"a": one, "rho": rhos[0], "b": one, "gamma": gamma}
         else:
             params = {"a1": one, "rho1": rhos[0], "a2": one, "rho2": rhos[1], "gamma": gamma}
-        out.append((params, verdict))
+        out.append((params, verdict, singular))
     return out

@@ -439,7 +439,8 @@ def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
                      f"correlation by kappa(cos theta) = 1 - c theta; its fixed correlations "
                      f"are {{{zs}}}; the fixed points are the members with unit diagonal and "
                      "correlations among them that are PSD (numerics.degree_zero)")
-        for params, verdict in degree_zero.family_points(fam.name, sizes, Z):
+        cells = [k for k, size in enumerate(sizes) for _ in range(size)]
+        for params, verdict, singular in degree_zero.family_points(fam.name, sizes, Z):
             if verdict is False:
                 continue
             if verdict is None:
@@ -453,7 +454,6 @@ def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
                 corr = [values["rho"] if fam.name != "two-clusters" else values["rho1"]]
                 if fam.name == "two-clusters":
                     corr.append(values["rho2"])
-                cells = [k for k, size in enumerate(sizes) for _ in range(size)]
 
                 def entry(i: int, j: int, corr=corr, values=values, cells=cells) -> Any:
                     if i == j:
@@ -465,12 +465,8 @@ def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
                 G = [[entry(i, j) for j in range(n)] for i in range(n)]
             enclosure = {k: float(v.ball.rad()) for k, v in params.items() if v.exact is None}
             rad = max([0.0] + list(enclosure.values())) * (1 + 1e-9) + 10.0 ** -(dps + 8)
-            rank_deficient = any(
-                v.exact == 1 for k, v in params.items() if k.startswith("rho")
-                and sizes[0 if k in ("rho", "rho1") else 1] >= 2)
-            rank_deficient |= _boundary(sizes, params)
             proof = "; ".join(sorted({v.proof for v in params.values() if v.proof}))
-            found.append(FoundFixedPoint(fam.name, values, enclosure, G, rank_deficient,
+            found.append(FoundFixedPoint(fam.name, values, enclosure, G, singular,
                                          "unit diagonal and fixed correlations (kappa(corr) "
                                          f"= corr): {proof}", sizes, list(fam.cell_labels),
                                          gram_radius=rad))
@@ -490,23 +486,6 @@ def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
         raise InvalidInputError(f"two-clusters needs an integer m with 1 <= m <= n - 1 "
                                 f"(got {m!r})")
     return [m, n - m]
-
-
-def _boundary(sizes: list[int], params: dict[str, Any]) -> bool:
-    """Whether an exact PSD condition of :func:`numerics.degree_zero.family_points` is 0."""
-    rhos = [params.get("rho", params.get("rho1")), params.get("rho2")]
-    means = []
-    for size, r in zip(sizes, rhos, strict=False):
-        if size >= 2 and r is not None and r.exact is not None:
-            means.append(1 + (size - 1) * r.exact)
-        else:
-            means.append(None if size >= 2 else Fraction(1))
-    if any(x == 0 for x in means):
-        return True
-    g = params.get("gamma")
-    if len(sizes) == 2 and g is not None and g.exact is not None and None not in means:
-        return means[0] * means[1] == sizes[0] * sizes[1] * g.exact ** 2
-    return False
 
 
 def _mp(x: Any, dps: int) -> Any:

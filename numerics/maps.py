@@ -423,9 +423,7 @@ def _closed_form(S: ExactMatrix, act: Activation | None) -> tuple[mpmath.matrix,
 
 def _rs_integral(S: ExactMatrix, act: Activation | None, dps: int,
                  max_level: int) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
-    n = len(S)
-    notes: list[str] = []
-    active = [i for i in range(n) if S[i][i] > 0]
+    active = [i for i in range(len(S)) if S[i][i] > 0]
     schur = schur_pivots(S)
     if not schur:
         raise GramError("rescaling undefined: the covariance S is zero "
@@ -436,13 +434,14 @@ def _rs_integral(S: ExactMatrix, act: Activation | None, dps: int,
     values = [v for _, v in schur]
     extra = max(0, math.ceil(math.log10(float(max(values) / min(values))))) + 2
     with mpmath.workdps(mpmath.mp.dps + extra):
-        return _rs_integral_at(S, act, dps, max_level, active, [k for k, _ in schur], notes)
+        return _rs_integral_at(S, act, dps, max_level, active, [k for k, _ in schur])
 
 
 def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level: int,
-                    active: list[int], pivots: list[int], notes: list[str],
+                    active: list[int], pivots: list[int],
                     ) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
     n = len(S)
+    notes: list[str] = []
     # RS is invariant under S -> c S (h / |h|): scale exactly to max |S_ij| = 1 so that
     # tiny or huge inputs (1e-263) need no more digits than moderate ones
     top = max(abs(x) for row in S for x in row)

@@ -131,7 +131,7 @@ class RSCentredResidual(CentredResidual):
             raise ZeroDivisionError("box too wide for the RS integral (bisected)")
         # acb.integral needs every generator of S bounded away from 0 or exactly 0
         usable = all(x > 0 or x.is_zero() for x in lam) and any(x > 0 for x in lam)
-        total = self._acb(lam, jac, nout) if usable else None
+        total = self._acb(lam, nout) if usable else None
         if total is None or not all(v.is_finite() for v in total[:ncls]):
             total = self._riemann(lam, jac, nout)
         F = total[:ncls]
@@ -144,7 +144,7 @@ class RSCentredResidual(CentredResidual):
                                      "lambda_g = 0")
         return F, dF
 
-    def _acb(self, lam: Sequence[Any], jac: bool, nout: int) -> list[Any] | None:
+    def _acb(self, lam: Sequence[Any], nout: int) -> list[Any] | None:
         flint = _flint()
         prec = flint.ctx.prec
         lam_c = [flint.acb(x) for x in lam]
@@ -181,7 +181,7 @@ class RSCentredResidual(CentredResidual):
                     if key not in cache:
                         try:
                             cache[key] = self._integrand(x, lam_c, with_jac, tail,
-                                                         AcbOps(bool(analytic)), nout)
+                                                         AcbOps(bool(analytic)))
                         except (ZeroDivisionError, InfiniteDerivative):
                             # (a complex ball reaching a zero variance: not analytic
                             # there, acb.integral subdivides)
@@ -208,7 +208,7 @@ class RSCentredResidual(CentredResidual):
                       ) -> tuple[float, Fraction, Fraction, list]:
                 x = ArbOps.const((a + b) / 2) + arb(0, float((b - a) / 2))  # exact dyadics
                 try:
-                    vals = self._integrand(x, lam, jac, tail, None, nout)
+                    vals = self._integrand(x, lam, jac, tail, None)
                 except (ZeroDivisionError, InfiniteDerivative):
                     vals = [arb.nan()] * nout
                 h = ArbOps.const(b - a)
@@ -235,7 +235,7 @@ class RSCentredResidual(CentredResidual):
         return total
 
     def _integrand(self, x: Any, lam: Sequence[Any], jac: bool, tail: bool,
-                   ops: Any, nout: int) -> list[Any]:
+                   ops: Any) -> list[Any]:
         """All class values of the integrand (and of its ``t``-derivatives) at ``x``.
 
         ``ops`` is an :class:`AcbOps` (complex balls, ``acb.integral``) or ``None``
@@ -243,17 +243,14 @@ class RSCentredResidual(CentredResidual):
         real = ops is None
         K = len(self.gens)
         one = lam[0] * 0 + 1
-        u = x * x
-        if tail:
-            e = [u + 2 * lv for lv in lam]
-        else:
-            e = [one + 2 * x * lv for lv in lam]
         # generators with lambda exactly 0 (a face: a collapsed cluster) are absent
         # from S: they drop out of the determinant and of the rank R in the tail
         active = [g for g in range(K) if not lam[g].is_zero()]
         if real:
             mu, w, dw_fac, dmu_fac = self._real_factors(x, lam, tail)
         else:
+            u = x * x
+            e = [u + 2 * lv if tail else one + 2 * x * lv for lv in lam]
             zero = one * 0
             mu = [lam[g] / e[g] if g in active else zero for g in range(K)]
             analytic = ops.analytic

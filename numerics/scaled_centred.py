@@ -99,8 +99,7 @@ class ScaledCentredResidual(CentredResidual):
         if not sigma > 0:
             # F / sigma through A(z) (value only)
             F = [None] * ncls
-            for c, (i, j, _) in enumerate(self.classes):
-                ci, cj = self.diagonals[c] if i != j else (c, c)
+            for c, (ci, cj) in enumerate(self.diagonals):
                 den = ((1 + 2 * n * sigma * U[ci]) * (1 + 2 * n * sigma * U[cj])).sqrt()
                 w = 2 * n * U[c] / den
                 F[c] = 2 / pi * w * _arcsin_ratio(sigma * w)
@@ -119,10 +118,6 @@ class ScaledCentredResidual(CentredResidual):
         F, dF = self._parts(t, jac)
         return self.normalise(F, dF)
 
-    def _trace(self, F: Sequence[Any]) -> Any:
-        _, _, counts = self._consts()
-        return sum((counts[c] * F[c] for c in self.diag), _flint().arb(0))
-
     def __call__(self, t: Sequence[Any], jac: bool) -> tuple[list[Any], Any]:
         arb = _flint().arb
         u, sigma = list(t[:-1]), t[-1]
@@ -132,7 +127,7 @@ class ScaledCentredResidual(CentredResidual):
             return [arb(0, 1e300) for _ in t], None
         jac = jac and bool(dF)
         c, T = self.shares(F)
-        trF = self._trace(F)
+        trF = self.trace(F)
         r = self.direction_residuals(c, T, u) + [T / trF - sigma]
         if not jac:
             return r, None
@@ -142,6 +137,6 @@ class ScaledCentredResidual(CentredResidual):
             for row, v in enumerate(self.direction_derivatives(c, T, D, col)):
                 J[row][col] = v
             _, dT = self.shares(D)
-            dtr = self._trace(D)
+            dtr = self.trace(D)
             J[dim - 1][col] = (dT * trF - T * dtr) / (trF * trF) - (1 if col == dim - 1 else 0)
         return r, J
