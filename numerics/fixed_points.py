@@ -58,7 +58,12 @@ import mpmath
 
 from numerics import centred_search, degree_zero
 from numerics.certify import ArbOps, _flint, workprec
-from numerics.jacobian import InfiniteDerivative, derivative_method, shape_and_derivatives
+from numerics.jacobian import (
+    InfiniteDerivative,
+    derivative_method,
+    kernel_params,
+    shape_and_derivatives,
+)
 from numerics.precision import DEFAULT_DPS, validate_dps
 from numerics.rs_centred import RSCentredResidual
 from numerics.scaled_centred import ScaledCentredResidual
@@ -426,7 +431,7 @@ def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
     """Degree-0 activations without RC: the closed form of :mod:`numerics.degree_zero`."""
     notes: list[str] = []
     sizes = _cell_sizes(fam, n, m, notes)
-    slopes = tuple(Fraction(str(x)) for x in act.slopes)
+    _, slopes = kernel_params(act)  # exact fractions
     found: list[FoundFixedPoint] = []
     complete = True
     with workprec(2 * dps + 20):
