@@ -16,24 +16,27 @@ RC with erf (non-homogeneous; no RS)
     The same search with the scale of ``P G P`` as one more coordinate
     (:mod:`numerics.scaled_centred`).
 
-Degree-0 activations (step, sign) without RC
-    Closed form (:mod:`numerics.degree_zero`): unit diagonal and fixed correlations
-    of ``kappa(cos theta) = 1 - c theta``; complete on every family.
+Degree-0 activations (step, sign) and erf without RC
+    Closed form (:mod:`numerics.entrywise`): the map acts entry by entry, so a fixed
+    point has the diagonal ``n / k`` on the ``k`` points not at the origin and fixed
+    correlations of the correlation map (``kappa(cos theta) = 1 - c theta``,
+    :mod:`numerics.degree_zero`; ``arcsin(u c) / arcsin(u)``, :mod:`numerics.arcsine`),
+    found by a proven 1-D search; complete on every family.
 
-Other layers without RC (degree 1 or erf; chain rule only)
+Degree-1 activations without RC (chain rule)
     ``symmetric``: ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one
     parameter ``rho in [-1/(n-1), 1]``.  The residual ``r(rho) = F_hat(G)_12 - rho``
     is enclosed in ``arb`` ball arithmetic on sub-intervals; an interval whose
     enclosure excludes 0 holds no fixed point, the rest are bisected down to
     ``2^-depth``; each remaining one is proven by a sign change of ``r`` at its
     ends (existence) and an enclosure of ``r'`` excluding 0 (uniqueness).  The end
-    point ``rho = 1`` is examined exactly (undefined with RC; a degenerate fixed
-    point ``1 1^T`` without).  ``complete`` is false when intervals stay
-    unresolved (e.g. next to ``rho = 1`` without RC, where ``r'(1) = 0`` for ReLU).
+    point ``rho = 1`` (all points equal) is a degenerate fixed point; ``complete`` is
+    false when intervals stay unresolved (next to ``rho = 1``, where ``r'(1) = 0``
+    for ReLU).
 
-    ``cluster-odd``: only the invariant face ``rho = 1, gamma = 0`` is searched, by
-    the same 1-D method in ``b`` (``complete = False``); ``two-clusters``: not
-    searched (``complete = False``).
+    ``cluster-odd``: only the face ``rho = 1, gamma = 0`` is searched, by the same
+    1-D method in ``b``; ``two-clusters``: not searched.  Both are ``complete =
+    False``: every batch on one ray (``G = g g^T``, ``g >= 0``) is fixed, a continuum.
 
 RC with RS and a degree-1 activation (BN with ReLU) or no NL
     The same search with the residual of :mod:`numerics.rs_centred` (the s-integral
@@ -56,7 +59,7 @@ from typing import Any
 
 import mpmath
 
-from numerics import centred_search, degree_zero
+from numerics import arcsine, centred_search, degree_zero, entrywise
 from numerics.certify import ArbOps, _flint, workprec
 from numerics.jacobian import (
     InfiniteDerivative,
@@ -233,10 +236,17 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
         return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
                         m, rs_integral)
+    try:
+        sigma_f = Fraction(str(sigma_w2))
+    except (ValueError, ZeroDivisionError):
+        raise InvalidInputError(f"sigma_w2 must be a positive number (got {sigma_w2!r})") from None
+    if not sigma_f > 0:
+        raise InvalidInputError(f"sigma_w2 must be positive (got {sigma_w2!r})")
     if kind.rc and kind.nl and not kind.rs and act0.closed_form:  # erf: the scale matters
-        return _centred(fam, n, kind, act, act0.name, dps, m, scaled=True)
-    if not kind.rc and kind.nl and act0.kernel_family == "abstep":
-        return _degree_zero(fam, n, kind, act0, dps, m)
+        return _centred(fam, n, kind, act, act0.name, dps, m, scaled=True, sigma_w2=sigma_f)
+    if not kind.rc and kind.nl and (act0.kernel_family == "abstep" or (
+            act0.kernel_family == "erf" and not kind.rs)):
+        return _entrywise(fam, n, kind, act0, dps, m, sigma_f)
     if not kind.rc and rs_integral:
         raise InvalidInputError(
             f"layer {kind.name} without RC: every batch of points on one ray (G = g g^T, "
@@ -246,7 +256,6 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
         raise NotClosedFormError(
             f"fixed-point search needs an exact chain rule: layer {kind.name} with "
             f"{act0.name} is evaluated by an integral or quadrature (not supported here)")
-    sigma_f = Fraction(str(sigma_w2))
     notes: list[str] = []
     found: list[FoundFixedPoint] = []
     name_act = act0.name if kind.nl else "identity (no NL)"
@@ -348,8 +357,8 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
 
 
 def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
-             m: int | None, rs_integral: bool = False,
-             scaled: bool = False) -> FixedPointSearchResult:
+             m: int | None, rs_integral: bool = False, scaled: bool = False,
+             sigma_w2: Fraction = Fraction(1)) -> FixedPointSearchResult:
     """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation).
 
     With RS and a degree-1 activation (or no NL) the map is an s-integral
@@ -371,7 +380,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
         zeros, res, complete, search_notes = centred_search.search(
             sizes, labels, kind, act, dps,
             residual=(RSCentredResidual if rs_integral
-                      else ScaledCentredResidual if scaled else None),
+                      else ScaledCentredResidual.with_sigma_w2(sigma_w2) if scaled else None),
             max_depth=RS_DEPTH if rs_integral else None,
             max_free=1 if rs_integral else None,
             max_boxes=RS_BOXES if rs_integral else 200000)
@@ -426,29 +435,53 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)
 
 
-def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
-                 m: int | None) -> FixedPointSearchResult:
-    """Degree-0 activations without RC: the closed form of :mod:`numerics.degree_zero`."""
+def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
+               sigma_w2: Fraction) -> FixedPointSearchResult:
+    """Degree-0 activations or erf without RC: the closed form of
+    :mod:`numerics.entrywise` with the fixed correlations of :mod:`numerics.degree_zero`
+    or :mod:`numerics.arcsine`."""
     notes: list[str] = []
     sizes = _cell_sizes(fam, n, m, notes)
-    _, slopes = kernel_params(act)  # exact fractions
+    family, slopes = kernel_params(act)  # exact fractions
     found: list[FoundFixedPoint] = []
-    complete = True
+    unresolved: list = []
+    sets: dict[Fraction, list] = {}
+
+    def fixed_correlations(d: Fraction) -> list:
+        key = d if family == "erf" else Fraction(1)  # kappa does not depend on d
+        if key not in sets:
+            if family == "erf":
+                Z, un = arcsine.fixed_correlations(arcsine.u_of(d, sigma_w2), dps, _search_1d)
+            else:
+                Z, un = degree_zero.fixed_correlations(slopes, dps, _search_1d)
+            sets[key] = Z
+            unresolved.extend(un)
+        return sets[key]
+
     with workprec(2 * dps + 20):
-        Z, unresolved = degree_zero.fixed_correlations(slopes, dps, _search_1d)
-        if unresolved:  # pragma: no cover - g' = sin(theta) - c has simple zeros only
-            complete = False
-            notes.append(f"{len(unresolved)} interval(s) of theta unresolved")
-        zs = ", ".join(z.ball.str(12) if z.exact is None else str(z.exact) for z in Z)
-        notes.append(f"degree-0 activation without RC: F_hat has unit diagonal and maps each "
-                     f"correlation by kappa(cos theta) = 1 - c theta; its fixed correlations "
-                     f"are {{{zs}}}; the fixed points are the members with unit diagonal and "
-                     "correlations among them that are PSD (numerics.degree_zero)")
-        cells = [k for k, size in enumerate(sizes) for _ in range(size)]
-        for params, verdict, singular in degree_zero.family_points(fam.name, sizes, Z):
-            if verdict is False:
+        candidates = list(entrywise.members(sizes, fixed_correlations))
+        for key, Z in sets.items():
+            zs = ", ".join(z.ball.str(12) if z.exact is None else str(z.exact) for z in Z)
+            if family == "erf":
+                notes.append(f"erf without RC: at diagonal d = {key} (u = 2 sigma_w^2 d / (1 + "
+                             f"2 sigma_w^2 d) = {arcsine.u_of(key, sigma_w2)}) the fixed "
+                             f"correlations of arcsin(u c) / arcsin(u) are {{{zs}}}")
+            else:
+                notes.append("degree-0 activation without RC: F_hat maps each correlation by "
+                             "kappa(cos theta) = 1 - c theta; its fixed correlations are "
+                             f"{{{zs}}}")
+        notes.append("the fixed points are, for every non-empty set of cells (the others at "
+                     "the origin, which phi(0) = 0 keeps there), the members with diagonal "
+                     "n / k on those k points and fixed correlations, kept when PSD "
+                     "(numerics.entrywise)")
+        complete = not unresolved
+        if unresolved:  # pragma: no cover - the correlation maps have simple zeros only
+            notes.append(f"{len(unresolved)} interval(s) of the correlation search unresolved")
+        for member in candidates:
+            params = member.parameters(fam.name, sizes)
+            if member.psd is False:
                 continue
-            if verdict is None:
+            if member.psd is None:
                 complete = False
                 notes.append("a combination of fixed correlations on the PSD boundary could "
                              "not be decided by enclosures: " + ", ".join(
@@ -456,25 +489,17 @@ def _degree_zero(fam: Any, n: int, kind: Any, act: Any, dps: int,
                 continue
             with mpmath.workdps(dps + 10):
                 values = {k: v.value(dps) for k, v in params.items()}
-                corr = [values["rho"] if fam.name != "two-clusters" else values["rho1"]]
-                if fam.name == "two-clusters":
-                    corr.append(values["rho2"])
-
-                def entry(i: int, j: int, corr=corr, values=values, cells=cells) -> Any:
-                    if i == j:
-                        return mpmath.mpf(1)
-                    if cells[i] == cells[j]:
-                        return corr[cells[i]]
-                    return values["gamma"]
-
-                G = [[entry(i, j) for j in range(n)] for i in range(n)]
+                G = member.gram(sizes, dps)
             enclosure = {k: float(v.ball.rad()) for k, v in params.items() if v.exact is None}
-            rad = max([0.0] + list(enclosure.values())) * (1 + 1e-9) + 10.0 ** -(dps + 8)
             proof = "; ".join(sorted({v.proof for v in params.values() if v.proof}))
-            found.append(FoundFixedPoint(fam.name, values, enclosure, G, singular,
-                                         "unit diagonal and fixed correlations (kappa(corr) "
-                                         f"= corr): {proof}", sizes, list(fam.cell_labels),
-                                         gram_radius=rad))
+            origin = [fam.cell_labels[c] for c in range(len(sizes)) if c not in member.support]
+            found.append(FoundFixedPoint(
+                fam.name, values, enclosure, G, member.singular,
+                f"diagonal n / k = {member.diagonal} on its support"
+                + (f" ({', '.join(origin)} at the origin)" if origin else "")
+                + f" and fixed correlations: {proof or 'exact'}", sizes,
+                list(fam.cell_labels),
+                gram_radius=member.radius() + 10.0 ** -(dps + 8)))
     return FixedPointSearchResult(fam.name, n, kind.name, act.name, found, complete, notes)
 
 

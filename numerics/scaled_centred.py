@@ -22,7 +22,9 @@ is undefined (``F = 0``); there ``F / sigma`` has a limit: with ``S = sigma S_1`
 argument is ``sigma w`` and ``arcsin(sigma w) / sigma = w A(sigma w)``,
 ``A(z) = arcsin(z) / z = 1 + z^2/6 + ...`` (positive coefficients, so ``A`` lies in
 ``[1, A(m)]`` for ``|z| <= m``).  Boxes touching ``sigma = 0`` are evaluated that way
-(value only): ``r_s -> 1`` there, so they are excluded.
+(value only): ``r_s -> 1`` there, so they are excluded.  With a weight variance
+``sigma_w^2 != 1`` the kernel sees ``sigma_w^2 S`` (:meth:`ScaledCentredResidual.
+with_sigma_w2`); the rest of the search is unchanged.
 """
 
 from __future__ import annotations
@@ -49,6 +51,14 @@ class ScaledCentredResidual(CentredResidual):
     """``(r_g for g free, r_s)`` over ``(u_free, sigma)`` (module docstring)."""
 
     scaled = True
+    #: ``sigma_w^2``: the kernel sees ``sigma_w^2 P G P`` (erf is not homogeneous, so
+    #: the weight variance changes the fixed points; :meth:`with_sigma_w2`)
+    sigma_w2: Fraction = Fraction(1)
+
+    @classmethod
+    def with_sigma_w2(cls, sigma_w2: Fraction) -> type[ScaledCentredResidual]:
+        """This residual for the weight variance ``sigma_w2`` (a subclass)."""
+        return type(cls.__name__, (cls,), {"sigma_w2": Fraction(sigma_w2)})
 
     def exact_zeros(self, Z: Sequence[int]) -> list[tuple[list[Any], str]]:
         """Zeros known exactly on the face ``Z`` (spread coordinates set to 0) with free
@@ -93,7 +103,7 @@ class ScaledCentredResidual(CentredResidual):
         u, sigma = t[:-1], t[-1]
         coords = self._coordinates(u)
         ncls = len(self.classes)
-        n = ArbOps.const(self.n)
+        n = ArbOps.const(self.n * self.sigma_w2)  # the kernel sees sigma_w^2 S
         U = [sum((x * scaled[g][c] for g, x in enumerate(coords)), arb(0)) for c in range(ncls)]
         pi = arb.pi()
         if not sigma > 0:

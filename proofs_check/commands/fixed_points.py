@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dps", type=int, default=DEFAULT_DPS, help="significant digits")
     parser.add_argument("--m", type=int, default=None, help="size of the first cluster "
                         "(two-clusters)")
+    parser.add_argument("--sigma-w2", default="1", help="weight variance sigma_w^2 (default 1; "
+                        "changes the fixed points of erf only, the other activations are "
+                        "homogeneous)")
 
 
 @dataclass
@@ -73,9 +76,9 @@ def _fmt(x: Any, digits: int) -> str:
 
 
 def analyse(family: str, n: int, layer: str, activation: str, dps: int,
-            m: int | None = None) -> FixedPointsReport:
+            m: int | None = None, sigma_w2: Any = 1) -> FixedPointsReport:
     """Search, Jacobian blocks and certificates (the function the command calls)."""
-    search = find_fixed_points(family, n, layer, activation, dps=dps, m=m)
+    search = find_fixed_points(family, n, layer, activation, dps=dps, m=m, sigma_w2=sigma_w2)
     out = []
     for fp in search.fixed_points:
         entry: dict[str, Any] = {"family": fp.family, "degenerate": fp.degenerate,
@@ -88,7 +91,8 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
             status: dict[str, Any] = {}
 
             def apply(Es, status=status, fp=fp):
-                res = directional_derivatives(fp.gram, Es, layer, activation, dps=dps)
+                res = directional_derivatives(fp.gram, Es, layer, activation,
+                                              sigma_w2=sigma_w2, dps=dps)
                 status["status"], status["notes"] = res.status, res.notes
                 if res.status != "ok":
                     raise ArithmeticError(res.status)
@@ -107,7 +111,7 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
             continue
         try:
             cert = certify(fp.gram, fp.sizes, fp.labels, layer, activation, dps=dps,
-                           radius=fp.radius)
+                           radius=fp.radius, sigma_w2=sigma_w2)
         except (PrecisionError, NotClosedFormError) as exc:
             cert = None
             entry["notes"] = [f"not certified: {exc}"]
@@ -165,4 +169,5 @@ def _acb(v: Any, tol: float = 1e-12) -> Any:
 
 
 def run(args: argparse.Namespace) -> FixedPointsReport:
-    return analyse(args.family, args.n, args.layer, args.activation, args.dps, args.m)
+    return analyse(args.family, args.n, args.layer, args.activation, args.dps, args.m,
+                   args.sigma_w2)

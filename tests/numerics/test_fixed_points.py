@@ -198,12 +198,19 @@ def test_bn_symmetric_point_is_exact_and_certified_stable() -> None:
 
 
 def test_exact_zero_gets_a_tight_enclosure() -> None:
-    # erf is odd, so rho = 0 is an exact fixed point of NL alone on the symmetric family;
-    # the midpoint residual contains 0 there and the enclosure comes from interval Newton
-    res = find_fixed_points("symmetric", 4, "nl", "erf", dps=20)
-    inner = [p for p in res.fixed_points if not p.degenerate]
-    assert len(inner) == 1 and abs(inner[0].parameters["rho"]) < 1e-20
-    assert inner[0].enclosure["rho"] < 1e-18
+    # sin has its zero 0 exactly at the first bisection midpoint of [-1, 1]: the midpoint
+    # residual contains 0 there and the enclosure comes from interval Newton
+    from fractions import Fraction
+
+    from numerics.certify import workprec
+    from numerics.fixed_points import _search_1d
+
+    with workprec(100):
+        roots, unresolved = _search_1d(lambda x: (x.sin(), x.cos()), Fraction(-1),
+                                       Fraction(1), 20)
+    assert not unresolved and len(roots) == 1
+    root, rad, _ = roots[0]
+    assert abs(root) < 1e-20 and rad < 1e-18
 
 
 def test_continua_are_refused_with_a_reason() -> None:

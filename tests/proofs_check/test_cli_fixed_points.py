@@ -67,3 +67,20 @@ def test_cluster_odd_n8_all_blocks_certified(capsys, dps: int | None) -> None:
     for e in trivial:  # each reported value has the enclosure it overlaps
         lo, hi = (Fraction(x) for x in e["modulus_enclosure"])
         assert lo - tol <= abs(Fraction(e["value"])) <= hi + tol
+
+
+def test_sigma_w2_reaches_the_erf_search_and_jacobian(capsys) -> None:
+    # erf without RC, symmetric: the identity (rho = 0) has spectral radius u / arcsin(u)
+    # with u = 2 sigma_w^2 / (1 + 2 sigma_w^2) (closed form; u = 4/5 at sigma_w^2 = 2)
+    import mpmath
+
+    assert main(["fixed-points", "--n", "4", "--layer", "nl", "--activation", "erf",
+                 "--family", "symmetric", "--sigma-w2", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (fp,) = [p for p in data["fixed_points"] if not p["degenerate"]]
+    u = mpmath.mpf(4) / 5
+    assert abs(mpmath.mpf(fp["spectral_radius"]) - u / mpmath.asin(u)) < 1e-25
+    assert fp["stable"] is True
+    assert main(["fixed-points", "--n", "4", "--layer", "nl", "--activation", "erf",
+                 "--family", "symmetric", "--sigma-w2", "-1"]) == 2
+    assert "sigma_w2" in capsys.readouterr().err
