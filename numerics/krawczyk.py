@@ -273,7 +273,8 @@ def injective_neighbourhood(residual: Callable, enclosure: Sequence[tuple[Fracti
 
     The box is ``[floor(lo/h) h, ceil(hi/h) h]`` per axis with ``h = 2^-L`` (a union
     of dyadic cells of level ``L``), so the bisection of :func:`find_zeros` reaches
-    boxes that lie inside it or outside it.  Returns the box of the first level
+    boxes that lie inside it or outside it; an end on a grid line moves out by one
+    cell (clipped to ``[0, 1]``), so the enclosure never touches a cell outside.  Returns the box of the first level
     ``L`` that is feasible and passes ``||I - Y J(X)|| < 1``, else ``None``.
     ``straddle_ok``: also boxes that straddle the feasible region, when ``residual``
     encloses ``r`` and ``J`` over the feasible part only (the mean value argument
@@ -285,12 +286,12 @@ def injective_neighbourhood(residual: Callable, enclosure: Sequence[tuple[Fracti
         h = Fraction(1, 2 ** level)
         box = []
         for lo, hi in enclosure:
-            a = max(Fraction(0), (lo / h).__floor__() * h)
-            b = min(Fraction(1), (hi / h).__ceil__() * h)
-            if a == b:
-                b = min(Fraction(1), a + h) if a < 1 else b
-                a = a if a < 1 else a - h
-            box.append((a, b))
+            # the enclosure strictly inside (relative to [0, 1]): a zero on a grid line
+            # (an exact zero at a dyadic point) would otherwise touch the neighbouring
+            # cells, which the bisection could then neither exclude nor prove
+            a, b = (lo / h).__floor__() * h, (hi / h).__ceil__() * h
+            a, b = a - h if a == lo else a, b + h if b == hi else b
+            box.append((max(Fraction(0), a), min(Fraction(1), b)))
         box_t = tuple(box)
         where = feasible(box_t)
         if where == "out" or (where == "straddle" and not straddle_ok):

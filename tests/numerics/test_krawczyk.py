@@ -81,3 +81,21 @@ def test_no_zero_means_empty() -> None:
     with workprec(30):
         out = find_zeros(res, 1, dps=20)
         assert out.zeros == [] and out.unresolved == []
+
+
+def test_known_zero_on_an_interior_grid_point_gets_a_two_sided_box() -> None:
+    # r = (t - 1/2)(t - 3/4)... with the exact zero 1/2 known: its box must reach beyond
+    # 1/2 on both sides, or the cell [1/2 - h, 1/2] touches the zero and stays unresolved
+    def res(x, jac):
+        (t,) = x
+        r = (t - flint.arb(1) / 2) * (t - flint.arb(7) / 8)
+        return ([r], [[2 * t - flint.arb(11) / 8]]) if jac else ([r], None)
+
+    half = Fraction(1, 2)
+    with workprec(40):
+        nb = injective_neighbourhood(res, [(half, half)], dps=30)
+        assert nb is not None and nb[0][0] < half < nb[0][1]
+        out = find_zeros(res, 1, dps=30, known=[nb])
+        assert not out.unresolved
+        (z,) = out.zeros
+        assert z.enclosure[0].overlaps(flint.arb(7) / 8)

@@ -25,7 +25,10 @@ def _residual(fp, n: int) -> mpmath.mpf:
 
 
 @pytest.mark.parametrize("family,n,m", [("cluster-odd", 3, None), ("cluster-odd", 6, None),
-                                        ("two-clusters", 6, 3)])
+                                        ("two-clusters", 6, 3),
+                                        # exact points on dyadic grid points (two-sided
+                                        # injective boxes, numerics.krawczyk)
+                                        ("two-clusters", 4, 2)])
 def test_points_are_fixed_and_search_complete(family, n, m) -> None:
     res = find_fixed_points(family, n, "rc,nl", "erf", dps=25, m=m)
     assert res.complete
