@@ -13,25 +13,21 @@ c_ij)``.  ``v(0) = 0`` and ``v`` is strictly concave,
 so ``v(x) / x`` is strictly decreasing on ``x > 0`` and :mod:`numerics.entrywise`
 applies: a fixed point has the diagonal ``d = n / k`` on its support.  There every
 ``u_i`` is ``u = 2 sigma d / (1 + 2 sigma d)`` (exact, rational) and a correlation is
-fixed iff it is a zero of
-
-    r(c) = arcsin(u c) - c arcsin(u),    r'(c) = u / sqrt(1 - u^2 c^2) - arcsin(u),
-
-on ``[-1, 1]`` (``F_hat_ij / d = arcsin(u c) / arcsin(u)``).  ``-1, 0, 1`` are zeros
-exactly (arcsin is odd); the 1-D interval search of :mod:`numerics.fixed_points`
-proves there is no other (``r`` and ``r'`` are analytic on ``[-1, 1]`` since
-``u < 1``; ``r'(0) = u - arcsin(u) < 0`` and ``r'(1) = u / sqrt(1 - u^2) - arcsin(u)
-> 0``, so the exact zeros are simple and isolated).
+fixed iff ``F_hat_ij / d = arcsin(u c) / arcsin(u) = c``.  For every ``u`` in
+``(0, 1)`` the solutions in ``[-1, 1]`` are exactly ``-1, 0, 1``: arcsin is odd and
+strictly convex on ``[0, 1)`` (``arcsin'' x = x / (1 - x^2)^(3/2) > 0``), so
+``arcsin(u c) < c arcsin(u)`` for ``c`` in ``(0, 1)`` (the chord from ``0`` to ``u``
+lies above the graph), and by oddness ``>`` for ``c`` in ``(-1, 0)``.  (A proof for
+all ``u`` at once; an interval search of ``arcsin(u c) - c arcsin(u)`` would need
+``~3 log10(1/u)`` extra digits as ``u -> 0``, where the difference is ``u^3 (c^3 - c) /
+6``.  The tests run that search at several ``u`` as an independent check, and SymPy
+checks the second derivative.)
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
-import mpmath
-
-from numerics.certify import ArbOps, _flint
 from numerics.entrywise import Entry
 
 
@@ -40,23 +36,11 @@ def u_of(d: Fraction, sigma: Fraction) -> Fraction:
     return 2 * sigma * d / (1 + 2 * sigma * d)
 
 
-def fixed_correlations(u: Fraction, dps: int, search_1d: Any) -> tuple[list[Entry], list]:
-    """All ``c`` in ``[-1, 1]`` with ``arcsin(u c) = c arcsin(u)`` (module docstring)."""
+def fixed_correlations(u: Fraction) -> list[Entry]:
+    """All ``c`` in ``[-1, 1]`` with ``arcsin(u c) = c arcsin(u)``: ``1, 0, -1`` (module
+    docstring), for ``u`` in ``(0, 1)``."""
     if not 0 < u < 1:
         raise ValueError(f"u = {u} is not in (0, 1)")
-    arb = _flint().arb
-    ub = ArbOps.const(u)
-    asin_u = ub.asin()
-
-    def residual(c: Any) -> tuple[Any, Any]:
-        return (ub * c).asin() - c * asin_u, ub / (1 - (ub * c) ** 2).sqrt() - asin_u
-
-    exact = [Entry.of(Fraction(x), f"r({x}) = 0 exactly (arcsin is odd)") for x in (1, 0, -1)]
-    roots, unresolved = search_1d(residual, Fraction(-1), Fraction(1), dps,
-                                  exact_zeros=frozenset({Fraction(-1), Fraction(0),
-                                                         Fraction(1)}))
-    out = list(exact)
-    for root, rad, proof in roots:  # pragma: no cover - r has no other zero (convexity)
-        out.append(Entry(None, arb(mpmath.nstr(root, dps + 8)) + arb(0, rad),
-                         f"a zero of arcsin(u c) - c arcsin(u): {proof}"))
-    return out, unresolved
+    proof = (f"c = {{}}: arcsin(u c) = c arcsin(u) exactly (u = {u}); no other c, arcsin "
+             "being odd and strictly convex on [0, 1)")
+    return [Entry.of(Fraction(x), proof.format(x)) for x in (1, 0, -1)]

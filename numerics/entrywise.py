@@ -38,7 +38,7 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import _flint
+from numerics.certify import ArbOps, _arb_mpf
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ class Entry:
 
     @classmethod
     def of(cls, x: Fraction, proof: str = "") -> Entry:
-        arb = _flint().arb
-        return cls(x, arb(x.numerator) / x.denominator, proof)
+        return cls(x, ArbOps.const(x), proof)
 
     def value(self, dps: int) -> Any:
+        """The exact value, or the ball's midpoint (at the working precision)."""
         if self.exact is not None:
             return mpmath.mpf(self.exact.numerator) / self.exact.denominator
-        return mpmath.mpf(self.ball.mid().str(dps + 10, radius=False))
+        return _arb_mpf(self.ball)
 
 
 @dataclass(frozen=True)

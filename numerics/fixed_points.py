@@ -16,12 +16,13 @@ RC with erf (non-homogeneous; no RS)
     The same search with the scale of ``P G P`` as one more coordinate
     (:mod:`numerics.scaled_centred`).
 
-Degree-0 activations (step, sign) and erf without RC
+Degree-0 activations (step, sign; with or without RS) and erf without RC (layer ``nl``)
     Closed form (:mod:`numerics.entrywise`): the map acts entry by entry, so a fixed
     point has the diagonal ``n / k`` on the ``k`` points not at the origin and fixed
-    correlations of the correlation map (``kappa(cos theta) = 1 - c theta``,
-    :mod:`numerics.degree_zero`; ``arcsin(u c) / arcsin(u)``, :mod:`numerics.arcsine`),
-    found by a proven 1-D search; complete on every family.
+    correlations of the correlation map (``kappa(cos theta) = 1 - c theta``, zeros by
+    a proven 1-D search, :mod:`numerics.degree_zero`; ``arcsin(u c) / arcsin(u)``:
+    exactly ``-1, 0, 1`` by convexity, :mod:`numerics.arcsine`); complete on every
+    family.
 
 Degree-1 activations without RC (chain rule)
     ``symmetric``: ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one
@@ -60,13 +61,14 @@ from typing import Any
 import mpmath
 
 from numerics import arcsine, centred_search, degree_zero, entrywise
-from numerics.certify import ArbOps, _flint, workprec
+from numerics.certify import ArbOps, _arb_mpf, _flint, workprec
 from numerics.jacobian import (
     InfiniteDerivative,
     derivative_method,
     kernel_params,
     shape_and_derivatives,
 )
+from numerics.maps import _sigma_fraction
 from numerics.precision import DEFAULT_DPS, validate_dps
 from numerics.rs_centred import RSCentredResidual
 from numerics.scaled_centred import ScaledCentredResidual
@@ -201,7 +203,7 @@ def _bisect(residual, a: Fraction, b: Fraction, increasing: bool, dps: int) -> A
             except ValueError:  # pragma: no cover - the zero is in [lo, hi]
                 break
             with mpmath.workdps(dps + 10):
-                mid = mpmath.mpf(N.mid().str(dps + 10, radius=False))
+                mid = _arb_mpf(N)
             return mid, float(N.rad()) * (1 + 1e-9) + 1e-300
         if (r < 0) == increasing:
             lo = m
@@ -218,6 +220,7 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
                       m: int | None = None) -> FixedPointSearchResult:
     """All fixed points of ``F_hat`` in the searched part of ``family`` (module docstring)."""
     dps = validate_dps(dps)
+    sigma_f = _sigma_fraction(sigma_w2)  # (homogeneous activations do not depend on it)
     fam = get_family(family)
     kind = parse_layer(layer)
     act0 = get_activation(activation)
@@ -236,12 +239,6 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
         return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
                         m, rs_integral)
-    try:
-        sigma_f = Fraction(str(sigma_w2))
-    except (ValueError, ZeroDivisionError):
-        raise InvalidInputError(f"sigma_w2 must be a positive number (got {sigma_w2!r})") from None
-    if not sigma_f > 0:
-        raise InvalidInputError(f"sigma_w2 must be positive (got {sigma_w2!r})")
     if kind.rc and kind.nl and not kind.rs and act0.closed_form:  # erf: the scale matters
         return _centred(fam, n, kind, act, act0.name, dps, m, scaled=True, sigma_w2=sigma_f)
     if not kind.rc and kind.nl and (act0.kernel_family == "abstep" or (
@@ -451,7 +448,7 @@ def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
         key = d if family == "erf" else Fraction(1)  # kappa does not depend on d
         if key not in sets:
             if family == "erf":
-                Z, un = arcsine.fixed_correlations(arcsine.u_of(d, sigma_w2), dps, _search_1d)
+                Z, un = arcsine.fixed_correlations(arcsine.u_of(d, sigma_w2)), []
             else:
                 Z, un = degree_zero.fixed_correlations(slopes, dps, _search_1d)
             sets[key] = Z
@@ -519,7 +516,8 @@ def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
 
 
 def _mp(x: Any, dps: int) -> Any:
-    return mpmath.mpf(x.mid().str(dps + 10, radius=False))
+    """The midpoint of a ball, rounded to the working precision (callers: ``dps + 10``)."""
+    return _arb_mpf(x)
 
 
 def _parameters(family: str, G: list[list[Any]], sizes: list[int],

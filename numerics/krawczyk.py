@@ -36,7 +36,7 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import ArbOps, _flint
+from numerics.certify import ArbOps, _arb_mpf, _flint
 
 Box = tuple[tuple[Fraction, Fraction], ...]
 
@@ -74,14 +74,17 @@ class SearchOutcome:
 def _inverse_mid(J: Sequence[Sequence[Any]], dps: int) -> list[list[Any]] | None:
     """A floating preconditioner ``Y ~ mid(J)^-1`` as exact balls (``None`` if singular)."""
     d = len(J)
+    if not all(x.is_finite() for row in J for x in row):
+        return None
     with mpmath.workdps(dps + 10):
         M = mpmath.matrix(d, d)
         for i in range(d):
             for j in range(d):
-                M[i, j] = mpmath.mpf(J[i][j].mid().str(dps + 10, radius=False))
+                M[i, j] = _arb_mpf(J[i][j])
         try:
             Y = M ** -1
-        except ZeroDivisionError:
+        except (ZeroDivisionError, TypeError):
+            # (mpmath's LU raises TypeError when a whole pivot column is 0: singular)
             return None
         arb = _arb()
         return [[arb(mpmath.nstr(Y[i, j], dps + 5)) for j in range(d)] for i in range(d)]
@@ -274,8 +277,9 @@ def injective_neighbourhood(residual: Callable, enclosure: Sequence[tuple[Fracti
     The box is ``[floor(lo/h) h, ceil(hi/h) h]`` per axis with ``h = 2^-L`` (a union
     of dyadic cells of level ``L``), so the bisection of :func:`find_zeros` reaches
     boxes that lie inside it or outside it; an end on a grid line moves out by one
-    cell (clipped to ``[0, 1]``), so the enclosure never touches a cell outside.  Returns the box of the first level
-    ``L`` that is feasible and passes ``||I - Y J(X)|| < 1``, else ``None``.
+    cell (clipped to ``[0, 1]``), so the enclosure never touches a cell outside.
+    Returns the box of the first level ``L`` that is feasible and passes
+    ``||I - Y J(X)|| < 1``, else ``None``.
     ``straddle_ok``: also boxes that straddle the feasible region, when ``residual``
     encloses ``r`` and ``J`` over the feasible part only (the mean value argument
     needs a convex set: ``X`` intersected with a convex feasible region is one); then

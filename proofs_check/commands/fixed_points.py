@@ -18,6 +18,7 @@ import mpmath
 from numerics.certify import certify
 from numerics.fixed_points import find_fixed_points
 from numerics.jacobian import admissible_text, directional_derivatives, kernel_of
+from numerics.maps import _sigma_fraction
 from numerics.precision import DEFAULT_DPS
 from numerics.symmetry import blocks
 from theory.errors import NotClosedFormError, PrecisionError
@@ -78,6 +79,7 @@ def _fmt(x: Any, digits: int) -> str:
 def analyse(family: str, n: int, layer: str, activation: str, dps: int,
             m: int | None = None, sigma_w2: Any = 1) -> FixedPointsReport:
     """Search, Jacobian blocks and certificates (the function the command calls)."""
+    sigma_w2 = _sigma_fraction(sigma_w2)  # one exact value for search, Jacobian, certificate
     search = find_fixed_points(family, n, layer, activation, dps=dps, m=m, sigma_w2=sigma_w2)
     out = []
     for fp in search.fixed_points:

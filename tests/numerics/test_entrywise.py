@@ -2,7 +2,10 @@
 
 Independent routes:
 - the lemma behind the diagonal (``v(x)/x`` strictly decreasing): SymPy differentiates
-  the erf kernel's diagonal from ``theory.kernels`` and proves ``v'' < 0``;
+  the erf kernel's diagonal from ``theory.kernels`` and proves ``v'' < 0``; the lemma
+  behind erf's correlations (only ``-1, 0, 1``): SymPy proves ``arcsin'' > 0`` on
+  ``(0, 1)``, and the proven interval search of ``numerics.fixed_points`` finds no
+  other zero of ``arcsin(u c) - c arcsin(u)`` at several ``u``;
 - the complete lists: a brute force over every set of cells at the origin and every
   combination of fixed correlations, PSD decided by NumPy eigenvalues of the n x n
   matrix (not the cell formula); the fixed correlations from outside the program:
@@ -11,12 +14,15 @@ Independent routes:
   (``mpmath.findroot``);
 - every reported point is fixed under ``numerics.maps.shape_map`` (the mpmath map on
   the full matrix);
-- erf: Newton (``scipy.optimize.root``) on the family's parameters through the
-  float64 map, from a grid of starts: every zero it converges to is reported;
+- Newton (``scipy.optimize.root``) on the family's parameters through the float64
+  map, from random starts: every PSD zero it converges to is reported (erf, step,
+  sign);
+- the reported parameters rebuild the reported matrix through ``theory.families``;
 - the spectral radius at the identity, ``u / arcsin(u)`` (``u = 2/3``), and the
   diagonal eigenvalue ``d v'(d) / v(d)``, in closed form;
-- a weight variance ``sigma_w2 = 2`` (erf, with and without RC) against the mpmath map
-  at that variance.
+- a weight variance ``sigma_w2 = 2``: with RC the points are fixed under the mpmath map
+  at that variance (and move); without RC the spectral radius at the identity is
+  ``u / arcsin(u)`` with ``u = 4/5``, inside the certified enclosure.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from numerics.jacobian import exact_fraction
 from numerics.maps import shape_map
 from proofs_check.commands.fixed_points import analyse
 from theory.errors import GramError, InvalidInputError
+from theory.families import get_family
 from theory.kernels import kernel_diagonal
 
 
@@ -86,6 +93,30 @@ def test_erf_diagonal_lemma_symbolically() -> None:
     assert (-sp.diff(claimed, x)).is_positive
 
 
+def test_erf_correlation_lemma() -> None:
+    # arcsin'' = x / (1 - x^2)^(3/2) > 0 on (0, 1) (SymPy), and no zero of
+    # arcsin(u c) - c arcsin(u) on [-1, 1] but -1, 0, 1 (the proven 1-D interval search)
+    from fractions import Fraction
+
+    from numerics.certify import ArbOps, workprec
+    from numerics.fixed_points import _search_1d
+
+    y = sp.Symbol("y", positive=True)
+    second = sp.diff(sp.asin(y), y, 2)
+    assert sp.simplify(second - y / (1 - y ** 2) ** sp.Rational(3, 2)) == 0
+    assert all(second.subs(y, sp.Rational(k, 10)) > 0 for k in range(1, 10))
+    for u in (Fraction(2, 3), Fraction(12, 13), Fraction(1, 30)):
+        with workprec(120):
+            ub = ArbOps.const(u)
+            asin_u = ub.asin()
+            roots, unresolved = _search_1d(
+                lambda c, ub=ub, asin_u=asin_u: ((ub * c).asin() - c * asin_u,
+                                                 ub / (1 - (ub * c) ** 2).sqrt() - asin_u),
+                Fraction(-1), Fraction(1), 20,
+                exact_zeros=frozenset({Fraction(-1), Fraction(0), Fraction(1)}))
+        assert roots == [] and unresolved == [], u
+
+
 @pytest.mark.parametrize("family,n,m", [("symmetric", 2, None), ("symmetric", 4, None),
                                         ("cluster-odd", 3, None), ("cluster-odd", 6, None),
                                         ("two-clusters", 4, 2), ("two-clusters", 5, 2),
@@ -103,6 +134,12 @@ def test_complete_list_matches_brute_force(family, n, m, act, layer) -> None:
         with mpmath.workdps(30):
             err = max(abs(F[i, j] - p.gram[i][j]) for i in range(n) for j in range(n))
         assert err < mpmath.mpf(10) ** -17
+        # the parameters describe the matrix (theory's embedding of the family)
+        member = get_family(family).matrix(
+            {k: sp.Float(mpmath.nstr(v, 30), 30) for k, v in p.parameters.items()},
+            n_value=n, m_value=m)
+        assert max(abs(float(member[i, j]) - float(p.gram[i][j]))
+                   for i in range(n) for j in range(n)) < 1e-15
         # degenerate = rank deficient (NumPy's rank, an independent route)
         rank = np.linalg.matrix_rank(np.array(p.gram, dtype=float), tol=1e-9)
         assert p.degenerate == (rank < n)
@@ -132,16 +169,17 @@ def _member(p: np.ndarray, sizes: list[int]) -> np.ndarray:
     return G
 
 
+@pytest.mark.parametrize("act", ["erf", "step", "sign"])
 @pytest.mark.parametrize("n,sizes", [(5, [4, 1]), (5, [2, 3])])
-def test_erf_newton_scan_finds_only_reported_points(n, sizes) -> None:
+def test_newton_scan_finds_only_reported_points(n, sizes, act) -> None:
     fam = "cluster-odd" if sizes[1] == 1 else "two-clusters"
-    res = find_fixed_points(fam, n, "nl", "erf", dps=20, m=sizes[0])
+    res = find_fixed_points(fam, n, "nl", act, dps=20, m=sizes[0])
     reported = [np.array(p.gram, dtype=float) for p in res.fixed_points]
 
     def residual(p):
         try:
             G = _member(p, sizes)
-            F = fast_mean_field_map(G, "nl", "erf").F_hat
+            F = fast_mean_field_map(G, "nl", act).F_hat
         except (GramError, InvalidInputError, FloatingPointError):
             return np.full(len(p), 1e3)
         return _params(F, sizes) - p
@@ -177,23 +215,32 @@ def test_erf_identity_spectrum_in_closed_form() -> None:
     assert fp["stable"] is True and fp["certified"] is True
 
 
-@pytest.mark.parametrize("layer,family,n", [("nl", "cluster-odd", 4),
-                                            ("rc,nl", "cluster-odd", 4),
-                                            ("rc,nl", "symmetric", 4)])
-def test_erf_weight_variance_is_used(layer, family, n) -> None:
-    res2 = find_fixed_points(family, n, layer, "erf", dps=20, sigma_w2=2)
+@pytest.mark.parametrize("family,n", [("cluster-odd", 4), ("symmetric", 4)])
+def test_rc_erf_weight_variance_moves_the_points(family, n) -> None:
+    res2 = find_fixed_points(family, n, "rc,nl", "erf", dps=20, sigma_w2=2)
     assert res2.complete
     for p in res2.fixed_points:
         G = [[exact_fraction(x) for x in row] for row in p.gram]
-        F = shape_map(G, layer, "erf", dps=25, sigma_w2=2).F_hat
+        F = shape_map(G, "rc,nl", "erf", dps=25, sigma_w2=2).F_hat
         with mpmath.workdps(30):
             err = max(abs(F[i, j] - p.gram[i][j]) for i in range(n) for j in range(n))
         assert err < mpmath.mpf(10) ** -17
-    if layer == "rc,nl":  # the non-exact points move with sigma_w^2 (erf is not homogeneous)
-        res1 = find_fixed_points(family, n, layer, "erf", dps=20)
-        moved = {_key(p.gram) for p in res2.fixed_points} - {_key(p.gram)
-                                                              for p in res1.fixed_points}
-        assert moved
+    # the non-exact points move with sigma_w^2 (erf is not homogeneous)
+    res1 = find_fixed_points(family, n, "rc,nl", "erf", dps=20)
+    assert {_key(p.gram) for p in res2.fixed_points} - {_key(p.gram) for p in res1.fixed_points}
+
+
+def test_erf_weight_variance_reaches_the_certificate() -> None:
+    # without RC the points do not move, the spectra do: u / arcsin(u), u = 4/5 at 2
+    report = analyse("symmetric", 4, "nl", "erf", 20, sigma_w2=2)
+    (fp,) = [p for p in report.fixed_points if not p["degenerate"]]
+    with mpmath.workdps(30):
+        u = mpmath.mpf(4) / 5
+        radius = u / mpmath.asin(u)
+        top = max(fp["eigenvalues"], key=lambda e: abs(mpmath.mpf(e["value"])))
+        lo, hi = (mpmath.mpf(x) for x in top["modulus_enclosure"])
+        assert lo - mpmath.mpf(10) ** -18 <= radius <= hi + mpmath.mpf(10) ** -18
+        assert abs(radius - mpmath.mpf(2) / 3 / mpmath.asin(mpmath.mpf(2) / 3)) > 0.05
 
 
 @pytest.mark.parametrize("bad", [0, -1, "abc"])

@@ -84,7 +84,7 @@ def test_no_zero_means_empty() -> None:
 
 
 def test_known_zero_on_an_interior_grid_point_gets_a_two_sided_box() -> None:
-    # r = (t - 1/2)(t - 3/4)... with the exact zero 1/2 known: its box must reach beyond
+    # r = (t - 1/2)(t - 7/8) with the exact zero 1/2 known: its box must reach beyond
     # 1/2 on both sides, or the cell [1/2 - h, 1/2] touches the zero and stays unresolved
     def res(x, jac):
         (t,) = x
@@ -99,3 +99,14 @@ def test_known_zero_on_an_interior_grid_point_gets_a_two_sided_box() -> None:
         assert not out.unresolved
         (z,) = out.zeros
         assert z.enclosure[0].overlaps(flint.arb(7) / 8)
+
+
+def test_singular_midpoint_jacobian_gives_no_preconditioner() -> None:
+    # a zero column: mpmath's LU raises TypeError (not ZeroDivisionError) there
+    from numerics.krawczyk import _inverse_mid
+
+    with workprec(40):
+        J = [[flint.arb(0), flint.arb(1)], [flint.arb(0), flint.arb(2)]]
+        assert _inverse_mid(J, 20) is None
+        assert _inverse_mid([[flint.arb(1), flint.arb("nan")], [flint.arb(0), flint.arb(1)]],
+                            20) is None

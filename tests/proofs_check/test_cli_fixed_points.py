@@ -81,6 +81,7 @@ def test_sigma_w2_reaches_the_erf_search_and_jacobian(capsys) -> None:
     u = mpmath.mpf(4) / 5
     assert abs(mpmath.mpf(fp["spectral_radius"]) - u / mpmath.asin(u)) < 1e-25
     assert fp["stable"] is True
-    assert main(["fixed-points", "--n", "4", "--layer", "nl", "--activation", "erf",
-                 "--family", "symmetric", "--sigma-w2", "-1"]) == 2
-    assert "sigma_w2" in capsys.readouterr().err
+    for layer, act in (("nl", "erf"), ("rc,nl", "relu")):  # checked on every route
+        assert main(["fixed-points", "--n", "4", "--layer", layer, "--activation", act,
+                     "--family", "symmetric", "--sigma-w2", "-1"]) == 2
+        assert "sigma_w2" in capsys.readouterr().err
