@@ -232,7 +232,8 @@ def _sp_norm2(R: dict) -> int:
 
 def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[str],
             layer: Any, activation: Any = "relu", *, sigma_w2: Any = 1, dps: int = 30,
-            radius: Any = 0, max_width: float = 1e-3) -> Certificate:
+            radius: Any = 0, max_width: float = 1e-3,
+            equal_points: Sequence[Sequence[int]] | None = None) -> Certificate:
     r"""Certified eigenvalue enclosures of ``D F_hat(G*)`` by symmetry block (module docstring).
 
     Parameters
@@ -241,6 +242,11 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
         The fixed point, entries exact or as balls; ``radius`` widens every entry.
     sizes, labels
         The cell structure of the fixed point's symmetry.
+    equal_points
+        Groups of points that are exactly equal at the fixed point (a collapsed
+        cluster on a face, known from the search); with RS the one-sided derivative
+        there (:mod:`numerics.rs_derivative`) is enclosed over ``G`` in the balls *with*
+        those points equal.
     dps
         Working digits of the ball arithmetic (``~3.33 dps`` bits).
 
@@ -290,7 +296,8 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
             dense_dirs = [dense({k: ArbOps.const(v) for k, v in E.items()}, n, zero)
                           for E in dirs]
             try:
-                _, images = shape_and_derivatives(Gb, dense_dirs, kind, act, sigma, ArbOps)
+                _, images = shape_and_derivatives(Gb, dense_dirs, kind, act, sigma, ArbOps,
+                                                  equal_points=equal_points)
             except InfiniteDerivative as exc:
                 notes.append(f"{comp.label}: derivative unbounded ({exc})")
                 return Certificate([], None, False, None, notes)

@@ -97,6 +97,14 @@ class FoundFixedPoint:
     sizes: list[int]
     labels: list[str]
     gram_radius: float | None = None  # proven entrywise bound, when computed directly
+    collapsed: tuple[int, ...] = ()  # cells whose points are exactly equal (a face)
+
+    @property
+    def equal_points(self) -> list[tuple[int, ...]]:
+        """Groups (size >= 2) of points that are exactly equal: the collapsed cells."""
+        starts = [sum(self.sizes[:c]) for c in range(len(self.sizes))]
+        return [tuple(range(starts[c], starts[c] + self.sizes[c])) for c in self.collapsed
+                if self.sizes[c] >= 2]
 
     @property
     def radius(self) -> float:
@@ -393,6 +401,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             except ZeroDivisionError:
                 notes.append(f"zero on {z.face}: the map is undefined at its image (skipped)")
                 continue
+            _equalise(Phi, sizes, z.collapsed)
             params = _parameters(fam.name, Phi, sizes, z.collapsed)
             # the ball radius plus the rounding of the reported entries to dps + 10 digits
             rad = max(float(x.rad()) + float(abs(x.mid())) * 10.0 ** -(dps + 9)
@@ -413,7 +422,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                           "; with RS: S(t) is a multiple of a projector here, where the RS "
                           "map closes (F = n V(S)/(rank lambda)) and F_hat is the map without RS")
             found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
-                                         sizes, labels, gram_radius=rad * (1 + 1e-9)))
+                                         sizes, labels, gram_radius=rad * (1 + 1e-9),
+                                         collapsed=tuple(z.collapsed)))
     if complete and scaled:
         notes.append("complete search over the whole family (RC makes F_hat depend on "
                      "P G P only: its direction and scale; numerics.scaled_centred)")
@@ -513,6 +523,25 @@ def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
         raise InvalidInputError(f"two-clusters needs an integer m with 1 <= m <= n - 1 "
                                 f"(got {m!r})")
     return [m, n - m]
+
+
+def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]) -> None:
+    """Make the points of each collapsed cell exactly equal in the ball matrix ``Phi``.
+
+    On a face they are equal (the cell's spread is exactly 0), but the diagonal and the
+    within-cell entries are separate enclosures of the same number: replace both by
+    their intersection, so the reported rows are identical (which the one-sided RS
+    derivative at equal points relies on, :mod:`numerics.rs_derivative`)."""
+    starts = [sum(sizes[:c]) for c in range(len(sizes))]
+    for c in collapsed:
+        cell = range(starts[c], starts[c] + sizes[c])
+        if sizes[c] < 2:
+            continue
+        i0 = cell[0]
+        v = Phi[i0][i0].intersection(Phi[i0][i0 + 1])
+        for i in cell:
+            for j in cell:
+                Phi[i][j] = v
 
 
 def _mp(x: Any, dps: int) -> Any:

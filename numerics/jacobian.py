@@ -43,9 +43,10 @@ order-6 central difference of :func:`numerics.maps.shape_map` at
 error estimate is ``|D_6 - D_4|`` (order-6 minus order-4 stencil, which bounds
 the order-4 truncation ``~h^4``) plus the map's own error times the stencil
 weight ``/h``.  It needs ``G +- 3hE`` inside the PSD cone with ``S`` of the same
-rank: at a point where the RS covariance ``S`` is rank-deficient the result is
-``unavailable`` (the one-sided derivative of the RS integral involves
-``E[1/|y|^4]``-type moments that diverge for ``rank S <= 2``; it is not computed).
+rank.  Where the RS covariance ``S`` is rank-deficient because points are exactly
+equal (a collapsed cluster) and ``rank S >= 3``, the one-sided derivative is the
+verified s-integral of :mod:`numerics.rs_derivative` ("Equal points", method
+``s-integral``); otherwise (``rank S <= 2``, or another kernel) ``unavailable``.
 Verified ball enclosures of the same derivatives (not estimates) come from
 :func:`shape_and_derivatives` with arb balls, routed to
 :mod:`numerics.rs_derivative` (what :func:`numerics.certify.certify` uses).
@@ -264,6 +265,7 @@ def _covariance(M: Sequence[Sequence[Any]], rc: bool, sigma: Any, ops: Any) -> l
 def shape_and_derivatives(
     G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence[Any]]],
     layer: LayerKind, act: Activation | None, sigma: Any, ops: Any = None,
+    equal_points: Sequence[Sequence[int]] | None = None,
 ) -> tuple[list[list[Any]], list[list[list[Any]]]]:
     r"""``F_hat(G)`` and ``D F_hat(G)[E]`` for each dense ``E``, by the exact chain rule.
 
@@ -272,7 +274,8 @@ def shape_and_derivatives(
     (``ops`` supplies ``sqrtpos``, ``atan2``, ``pi``, ``const``).  RS with a
     degree-1 activation or without NL is routed, for arb balls only, to the
     verified s-integrals of :func:`numerics.rs_derivative.rs_shape_and_derivatives`
-    (at python-flint's current precision).
+    (at python-flint's current precision; ``equal_points``: groups of points known to
+    be exactly equal, for the one-sided derivative at such a rank-deficient ``G``).
 
     Raises
     ------
@@ -284,7 +287,7 @@ def shape_and_derivatives(
     """
     ops = ops or MpOps
     if layer.rs and not (act is not None and act.degree == 0):
-        return _rs_route(G, directions, layer, act, sigma, ops)
+        return _rs_route(G, directions, layer, act, sigma, ops, equal_points)
     n = len(G)
     S = _covariance(G, layer.rc, sigma, ops)
     dS = [_covariance(E, layer.rc, sigma, ops) for E in directions]
@@ -317,6 +320,7 @@ def shape_and_derivatives(
 
 def _rs_route(G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence[Any]]],
               layer: LayerKind, act: Activation | None, sigma: Any, ops: Any,
+              equal_points: Sequence[Sequence[int]] | None = None,
               ) -> tuple[list[list[Any]], list[list[list[Any]]]]:
     """RS with a degree-1 activation or without NL: the verified s-integrals (arb only)."""
     if getattr(ops, "name", None) != "arb":
@@ -326,7 +330,8 @@ def _rs_route(G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence
             "directional_derivatives (central differences)")
     from numerics.rs_derivative import rs_shape_and_derivatives  # imports this module
 
-    return rs_shape_and_derivatives(G, directions, layer, act, sigma)
+    return rs_shape_and_derivatives(G, directions, layer, act, sigma,
+                                    equal_points=equal_points)
 
 
 # ---------------------------------------------------------------------------
@@ -463,6 +468,40 @@ def directional_derivatives(
         return _central_difference(Gm, dense_dirs, kind, act0, sigma_w2, dps, rank, N, admissible)
 
 
+def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admissible,
+                     rank_S, full) -> DerivativeResult:
+    """RS at a rank-deficient ``S`` whose kernel comes from exactly equal points: the
+    verified one-sided derivative of :mod:`numerics.rs_derivative` ("Equal points"),
+    at ``dps + 10`` digits; its midpoints are returned and its radii bound the error."""
+    from numerics.certify import ArbOps, workprec
+    from numerics.rs_derivative import rs_shape_and_derivatives
+
+    try:
+        with workprec(dps + 10):
+            Gb = [[ArbOps.const(x) for x in row] for row in exact]
+            Eb = [[[ArbOps.const(exact_fraction(x)) for x in row] for row in E]
+                  for E in dense_dirs]
+            F_hat, ders = rs_shape_and_derivatives(
+                Gb, Eb, kind, act if kind.nl else None, ArbOps.const(_frac(sigma_w2)),
+                dps=dps + 10)
+    except NotClosedFormError as exc:
+        return DerivativeResult(
+            None, [], "s-integral", "unavailable", None, rank, N, admissible,
+            [f"RS at a rank-deficient covariance (rank S = {rank_S} < {full}): {exc}"])
+    with mpmath.workdps(dps + 20):
+        def mp(x: Any) -> Any:
+            return mpmath.mpf(x.mid().str(dps + 20, radius=False))
+
+        bound = max(float(x.rad()) for M in [F_hat, *ders] for row in M for x in row)
+        return DerivativeResult(
+            [[mp(x) for x in row] for row in F_hat],
+            [[[mp(x) for x in row] for row in D] for D in ders], "s-integral", "ok",
+            mpmath.mpf(bound) * 2, rank, N, admissible,
+            [f"RS at rank S = {rank_S} < {full} (equal points): the one-sided derivative "
+             "of the s-integral on the face (numerics.rs_derivative, 'Equal points'), "
+             "enclosed by acb.integral; error = the enclosures' radii"])
+
+
 def _central_difference(Gm, dense_dirs, kind, act, sigma_w2, dps, rank, N, admissible
                         ) -> DerivativeResult:
     from numerics.maps import exact_covariance, exact_pivots, shape_map
@@ -473,11 +512,8 @@ def _central_difference(Gm, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
     rank_S = len(exact_pivots(S))
     full = n - 1 if kind.rc else n
     if rank_S < full:
-        return DerivativeResult(
-            None, [], "central-difference", "unavailable", None, rank, N, admissible,
-            [f"RS at a rank-deficient covariance (rank S = {rank_S} < {full}): the one-sided "
-             "derivative of the RS integral is not computed (moments like E[1/|y|^4] enter and "
-             "diverge for rank S <= 2; no verified method here)"])
+        return _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N,
+                                admissible, rank_S, full)
     q = (dps + 2 + 3) // 4
     h = mpmath.mpf(10) ** (-q)
     work = dps + 2 + q + 10

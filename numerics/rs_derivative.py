@@ -56,6 +56,33 @@ over ``[0, 1]`` enclosed by arb's verified Gauss-Legendre integrator
 ``acb.integral`` (Petras' algorithm with error bounds from the integrand's
 maximum on ellipses around sub-segments).
 
+Equal points (a rank-deficient ``S``)
+-------------------------------------
+At a fixed point on a face of a family some points are exactly equal (a collapsed
+cluster), so ``S`` is singular on the range of ``P``: its kernel ``Q0`` is spanned by
+the differences inside the groups of equal points.  Take ``Q = [Qr | Q0]`` with ``Qr``
+the part of the range constant on every group (:func:`_face_frame`; ``K_r = Qr^T S
+Qr`` positive definite of size ``rho``, ``K`` zero elsewhere, exactly, because the
+points are equal) and split a direction into ``dK_rr``, ``C = dK_(r,0)``, ``dK_00``.
+With ``L = (I + 2 s K)^(-1) = diag(L_r, I)`` the derivative above becomes
+
+    head:  -s (tr(L_r dK_rr) + tr dK_00) V(M) + grad V(M)[R L_r dK_rr L_r R^T
+           + R L_r C Q0^T + Q0 C^T L_r R^T + Q0 dK_00 Q0^T],
+    tail:  2 v^(rho-3) det(u I + 2 K_r)^(-1/2) [-(u tr(N dK_rr) + tr dK_00) V(M_0)
+           + grad V(M_0)[u^2 R N dK_rr N R^T + u (R N C Q0^T + .^T) + Q0 dK_00 Q0^T]],
+
+(``N = (u I + 2 K_r)^(-1)``): the factor ``1/u`` of the kernel block leaves
+``v^(rho-3)``, a polynomial for ``rho >= 3`` -- the integral converges and this is
+the one-sided derivative along the admissible directions (``dK_00 >= 0``), extended
+linearly.  For ``rho <= 2`` the integrand does not decay fast enough (the cluster +
+odd point vertex, ``rho = 1``, has ``Phi ~ sqrt(t)``): not computed
+(:class:`~theory.errors.NotClosedFormError`).  Pairs of equal points keep
+correlation 1 for every ``s``; there the pair kernel and its gradient take their
+limits at ``t = 0`` (continuous for degree 1): ``V = (a^2 + b^2) M_ij / 2``,
+``grad = (0, 0, (a^2 + b^2) / 2)``.  Which points are equal is the caller's
+knowledge (``equal_points``; by default the exactly equal rows of an exact ``G``):
+``K_r`` is enclosed from balls of ``G``, the zero blocks are exact.
+
 Analyticity checks: the integrand is evaluated on complex balls; with the
 ``analytic`` flag set, ``det^(-1/2)`` and ``sqrt(D)`` (``D = S_ii S_jj - S_ij^2``)
 use arb's branch-cut-checked square roots, and the angle is written as
@@ -101,6 +128,7 @@ distinct evaluation points times ``O(#directions n^3 + n^2 r^2)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -234,6 +262,85 @@ def _to_acb(M: Any) -> Any:
     return _flint().acb_mat(M)
 
 
+@dataclass
+class _KernelBlock:
+    """Groups of equal points: the frame ``Q0`` of ``ker S`` they span in the range of
+    ``P`` (``n x k0``), and per direction ``dK_(rho,0) = R^T dS Q0`` and
+    ``dK_00 = Q0^T dS Q0`` (module docstring, "Equal points")."""
+
+    groups: list[tuple[int, ...]]
+    Q0: Any
+    cross: list[Any]
+    inner: list[Any]
+
+
+def equal_point_groups(G: Sequence[Sequence[Any]]) -> list[tuple[int, ...]]:
+    """Groups (size >= 2) of points whose rows of ``G`` are *exactly* equal (exact
+    entries: numbers, or arb balls of radius 0); inexact balls are never grouped."""
+    n = len(G)
+    balls = [[_ball(x) for x in row] for row in G]
+    exact = [all(x.is_exact() for x in row) for row in balls]
+    groups: list[tuple[int, ...]] = []
+    seen: set[int] = set()
+    for i in range(n):
+        if i in seen or not exact[i]:
+            continue
+        group = [i] + [j for j in range(i + 1, n) if j not in seen and exact[j]
+                       and all(balls[i][k] == balls[j][k] for k in range(n))]
+        if len(group) >= 2:
+            groups.append(tuple(group))
+            seen.update(group)
+    return groups
+
+
+def _face_frame(n: int, groups: Sequence[Sequence[int]], rc: bool) -> tuple[Any, Any]:
+    """Exactly orthonormal frames (enclosed as ``arb_mat``) of the part of the range of
+    ``P`` (``R^n`` without RC) constant on every group (``Qr``: its rows are equal on a
+    group) and of the differences inside the groups (``Q0``, Helmert columns per group).
+
+    ``Qr = F B``: ``F`` the ``n x q`` matrix of ``1_C / sqrt|C|`` over the ``q`` groups
+    and single points, ``B`` the last ``q - 1`` columns of the Householder reflection
+    ``I - v v^T / (1 - x_1)``, ``v = x - e_1``, ``x = (sqrt|C|)_C / sqrt n`` (with RC:
+    orthogonal to ``1 = F (sqrt|C|)_C``), or ``B = I`` without RC."""
+    flint = _flint()
+    member = {i: g for g, group in enumerate(groups) for i in group}
+    cells: list[list[int]] = []
+    index: dict[int, int] = {}
+    for i in range(n):
+        key = ("g", member[i]) if i in member else ("p", i)
+        if key not in index:
+            index[key] = len(cells)
+            cells.append([])
+        cells[index[key]].append(i)
+    q = len(cells)
+    F = flint.arb_mat(n, q)
+    for c, cell in enumerate(cells):
+        inv = 1 / flint.arb(len(cell)).sqrt()
+        for i in cell:
+            F[i, c] = inv
+    if rc:
+        x = [flint.arb(len(cell)).sqrt() / flint.arb(n).sqrt() for cell in cells]
+        v = [x[0] - 1] + x[1:]
+        H = flint.arb_mat(q, q)
+        for a in range(q):
+            for b in range(q):
+                H[a, b] = (1 if a == b else 0) - v[a] * v[b] / (1 - x[0])
+        B = flint.arb_mat(q, q - 1, [H[a, b] for a in range(q) for b in range(1, q)])
+    else:
+        B = flint.arb_mat(q, q, [1 if a == b else 0 for a in range(q) for b in range(q)])
+    k0 = sum(len(g) - 1 for g in groups)
+    Q0 = flint.arb_mat(n, k0)
+    col = 0
+    for group in groups:
+        for k in range(1, len(group)):
+            c = 1 / flint.arb(k * (k + 1)).sqrt()
+            for i in group[:k]:
+                Q0[i, col] = c
+            Q0[group[k], col] = -k * c
+            col += 1
+    return F * B, Q0
+
+
 class _Integrand:
     r"""All entries of ``f`` and ``df[dK_k]`` at one point of one segment (module docstring).
 
@@ -250,13 +357,24 @@ class _Integrand:
     """
 
     def __init__(self, K: Any, dKs: Sequence[Any], R: Any, act: Activation | None,
-                 pairs: Sequence[tuple[int, int]], tail: bool) -> None:
+                 pairs: Sequence[tuple[int, int]], tail: bool,
+                 kernel: _KernelBlock | None = None) -> None:
         flint = _flint()
         self.K, self.dKs = _to_acb(K), [_to_acb(d) for d in dKs]
         self.R, self.RT = _to_acb(R), _to_acb(R.transpose())
         self.r = K.nrows()
         self.pairs = pairs
         self.tail = tail
+        self.kernel = kernel
+        if kernel is not None:
+            # dK_0rho Q0^T + Q0 dK_0rho^T... stored as acb: Q0, and per direction the
+            # cross block C = dK_(rho,0) (r x k0) and the kernel part Q0 dK_00 Q0^T (n x n)
+            self.Q0T = _to_acb(kernel.Q0.transpose())
+            self.cross = [_to_acb(c) for c in kernel.cross]
+            self.inner = [_to_acb(kernel.Q0 * d * kernel.Q0.transpose()) for d in kernel.inner]
+            self.inner_tr = [flint.acb(sum((d[i, i] for i in range(1, d.nrows())), d[0, 0]))
+                             for d in kernel.inner]
+            self.same = {(i, j) for group in kernel.groups for i in group for j in group}
         self.cache: dict[tuple, list[Any]] = {}
         if act is None:
             self.family, self.slopes, self.linear = None, (Fraction(1), Fraction(1)), True
@@ -296,7 +414,8 @@ class _Integrand:
             X = A.inv()
         except ZeroDivisionError:
             return self._nan()
-        w = pre * A.det().rsqrt(analytic=analytic)
+        root = A.det().rsqrt(analytic=analytic)
+        w = pre * root
         Y = self.K * X
         Yd = [Y[k, k] for k in range(r)]
         Yo = flint.acb_mat(r, r, [0 if k == m else Y[k, m] for k in range(r) for m in range(r)])
@@ -305,8 +424,12 @@ class _Integrand:
         Bo = self.R * Yo * self.RT
         M = Ad + Bo
         products = [Yd[k] * Yd[m] for k, m in self.kl]
-        traces = [tfac * (X * dK).trace() for dK in self.dKs]
-        dMs = [(self.R * (X * dK * X) * self.RT) * dfac for dK in self.dKs]
+        if self.kernel is None:
+            wd = w
+            traces = [tfac * (X * dK).trace() for dK in self.dKs]
+            dMs = [(self.R * (X * dK * X) * self.RT) * dfac for dK in self.dKs]
+        else:
+            wd, traces, dMs = self._kernel_parts(x, X, root)
         values: list[Any] = []
         grads: list[tuple[Any, Any, Any]] = []
         for i, j in self.pairs:
@@ -319,6 +442,13 @@ class _Integrand:
                 v, g = diag_value_grad(self.family, self.slopes, M[i, i], AcbOps(analytic))
                 values.append(v)
                 grads.append((g, 0, 0))
+                continue
+            if self.kernel is not None and (i, j) in self.same:
+                # equal points: correlation 1 for every s, t = 0 in the pair kernel, whose
+                # value and gradient are continuous there (the one-sided limits)
+                half = AcbOps.const((self.slopes[0] ** 2 + self.slopes[1] ** 2) / 2)
+                values.append(half * M[i, j])
+                grads.append((0, 0, half))
                 continue
             D = sum((c * p for c, p in zip(self.minors[i, j], products, strict=True)),
                     flint.acb(0))
@@ -336,8 +466,36 @@ class _Integrand:
         for T, dM in zip(traces, dMs, strict=True):
             for (i, j), v, (gi, gj, gij) in zip(self.pairs, values, grads, strict=True):
                 dv = gi * dM[i, i] if i == j else gi * dM[i, i] + gj * dM[j, j] + gij * dM[i, j]
-                out.append(w * (dv - T * v))
+                out.append(wd * (dv - T * v))
         return out
+
+    def _kernel_parts(self, x: Any, X: Any, root: Any) -> tuple[Any, list[Any], list[Any]]:
+        """The derivative's weight, traces and ``dM`` with a kernel block (module
+        docstring, "Equal points"): head ``w = det^(-1/2)``,
+        ``T = s (tr(X dK_rr) + tr dK_00)``, ``dM = R X dK_rr X R^T + R X C Q0^T +
+        (.)^T + Q0 dK_00 Q0^T``; tail (``u = v^2``, ``X = N``) ``w = 2 v^(rho-3)
+        det^(-1/2)``, ``T = u tr(N dK_rr) + tr dK_00``, ``dM = u^2 R N dK_rr N R^T +
+        u (R N C Q0^T + (.)^T) + Q0 dK_00 Q0^T``."""
+        r = self.r
+        if self.tail:
+            u = x * x
+            wd = 2 * x ** (r - 3) * root
+            a, b = u, u * u
+        else:
+            wd, a, b = root, None, None
+        traces, dMs = [], []
+        for dK, C, inner, tr0 in zip(self.dKs, self.cross, self.inner, self.inner_tr,
+                                     strict=True):
+            XC = self.R * (X * C) * self.Q0T
+            main = self.R * (X * dK * X) * self.RT
+            cross = XC + XC.transpose()
+            if self.tail:
+                traces.append(a * (X * dK).trace() + tr0)
+                dMs.append(main * b + cross * a + inner)
+            else:
+                traces.append(x * ((X * dK).trace() + tr0))
+                dMs.append(main + cross + inner)
+        return wd, traces, dMs
 
 
 def _integrate(f: Callable[[Any, bool], list[Any]], index: int, goal_bits: int) -> Any:
@@ -352,6 +510,7 @@ def _integrate(f: Callable[[Any, bool], list[Any]], index: int, goal_bits: int) 
 def rs_shape_and_derivatives(
     G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence[Any]]],
     layer: LayerKind, act: Activation | None, sigma: Any, dps: int | None = None,
+    equal_points: Sequence[Sequence[int]] | None = None,
 ) -> tuple[list[list[Any]], list[list[list[Any]]]]:
     r"""Ball enclosures of ``F_hat(G)`` and ``D F_hat(G)[E]`` for RS layers (module docstring).
 
@@ -371,6 +530,12 @@ def rs_shape_and_derivatives(
         A degree-1 ``abrelu`` activation, or ``None`` (no NL: ``V(S) = S``).
     sigma
         ``sigma_w^2`` (ball or exact number).
+    equal_points
+        Groups of points that are exactly equal at the point where the derivative is
+        wanted (the caller's knowledge, e.g. a collapsed cluster of a fixed point on a
+        face; ``G`` may then be balls).  Default: the groups of exactly equal rows of
+        an exact ``G`` (:func:`equal_point_groups`).  With groups, ``S`` is rank
+        deficient and the one-sided derivative of "Equal points" is computed.
     dps
         Working precision ``p = 3.33 dps + 40`` bits; ``None`` keeps python-flint's
         current precision ``p``.  Each integral's goal is ``2^-(p - 20)``, absolute
@@ -404,12 +569,14 @@ def rs_shape_and_derivatives(
         if dps is not None:
             flint.ctx.prec = int(dps * 3.33) + 2 * GUARD_BITS
         goal = flint.ctx.prec - GUARD_BITS
-        return _shape_and_derivatives(G, directions, layer, act, sigma, n, goal)
+        groups = [tuple(g) for g in (equal_point_groups(G) if equal_points is None
+                                     else equal_points) if len(g) >= 2]
+        return _shape_and_derivatives(G, directions, layer, act, sigma, n, goal, groups)
     finally:
         flint.ctx.prec = old
 
 
-def _shape_and_derivatives(G, directions, layer, act, sigma, n, goal
+def _shape_and_derivatives(G, directions, layer, act, sigma, n, goal, groups=()
                            ) -> tuple[list[list[Any]], list[list[list[Any]]]]:
     flint = _flint()
     linear = act is None or act.slopes[0] == act.slopes[1]
@@ -417,26 +584,41 @@ def _shape_and_derivatives(G, directions, layer, act, sigma, n, goal
         raise NotClosedFormError(
             "RS after RC with n = 2: y = (a, -a) has correlation -1, where the kernel is not "
             "analytic; the RS integral is not enclosed")
-    Q = helmert_frame(n) if layer.rc else flint.arb_mat(
-        n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
+    if groups:
+        Q, Q0 = _face_frame(n, groups, layer.rc)
+    else:
+        Q, Q0 = (helmert_frame(n) if layer.rc else flint.arb_mat(
+            n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])), None
     sig = _ball(sigma)
     QT = Q.transpose()
-    K = QT * _ball_matrix(G) * Q * sig
-    dKs = [QT * _ball_matrix(E) * Q * sig for E in directions]
+    dSs = [_ball_matrix(E) * sig for E in directions]
+    K = QT * _ball_matrix(G) * Q * sig  # (S Q0 = 0: the groups' points are equal)
     _certify_positive_definite(K)
     r = K.nrows()
+    if groups and directions and r < 3:
+        raise NotClosedFormError(
+            f"RS at a rank-deficient covariance with rank S = {r} <= 2 (equal points): the "
+            "one-sided derivative integrand decays like s^(-rank/2) only, its integral is not "
+            "shown finite, not computed")
     trace = sum((K[i, i] for i in range(1, r)), K[0, 0])
     c = flint.arb(float(r / (2 * float(trace.mid()))))  # exact binary number
     K = K * c
-    dKs = [d * c for d in dKs]
+    dSs = [d * c for d in dSs]
     # an exactly orthogonal U with U^T K U nearly diagonal (float eigenvectors of mid K)
     _, V = np.linalg.eigh(np.array([[float(K[i, j].mid()) for j in range(r)] for i in range(r)]))
     U = near_orthogonal_frame(V)
     UT = U.transpose()
     K = UT * K * U
-    dKs = [UT * d * U for d in dKs]
+    R = Q * U
+    RT = R.transpose()
+    dKs = [RT * d * R for d in dSs]
+    kernel = None
+    if groups:
+        Q0T = Q0.transpose()
+        kernel = _KernelBlock(list(groups), Q0, [RT * d * Q0 for d in dSs],
+                              [Q0T * d * Q0 for d in dSs])
     pairs = [(i, j) for i in range(n) for j in range(i, n)]
-    parts = [_Integrand(K, dKs, Q * U, act, pairs, tail) for tail in (False, True)]
+    parts = [_Integrand(K, dKs, R, act, pairs, tail, kernel) for tail in (False, True)]
     total = len(pairs) * (1 + len(dKs))
     n_ball = flint.arb(n)
     values = []

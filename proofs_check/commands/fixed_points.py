@@ -113,7 +113,8 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
             continue
         try:
             cert = certify(fp.gram, fp.sizes, fp.labels, layer, activation, dps=dps,
-                           radius=fp.radius, sigma_w2=sigma_w2)
+                           radius=fp.radius, sigma_w2=sigma_w2,
+                           equal_points=fp.equal_points)
         except (PrecisionError, NotClosedFormError) as exc:
             cert = None
             entry["notes"] = [f"not certified: {exc}"]

@@ -10,6 +10,11 @@
   E[u u^T] = I/m, E[u u^T (u^T D u)] = (2 D + tr D I)/(m(m+2))):
   D F_hat[E] = n (Pi E Pi - tr(Pi E Pi) Pi/m)/(m+2);
 * scale invariance: D F_hat(G)[G] = 0;
+* at a rank-deficient S (two equal points, rank S = 3): values against shape_map, the
+  derivative along the face against central differences of shape_map (the face is
+  smooth: error ~h^2), and along a direction that separates the equal points against
+  one-sided difference quotients of shape_map, whose error is ~h (the second-order
+  term h^2 Y Y^T of G(x + hY)), checked at two steps for that rate;
 * the symmetric fixed point of BN (RC+RS+ReLU), rho* = (sqrt(n(n-2)) - acos(1/(n-1)))/
   (pi(n-1)): certify now certifies it, and its enclosures contain the eigenvalues of the
   central-difference Jacobian blocks.
@@ -152,8 +157,10 @@ def test_refusals() -> None:
     relu = get_activation("relu")
     with pytest.raises(NotClosedFormError):  # RC with n = 2: correlation -1
         rs_shape_and_derivatives([[1, 0], [0, 1]], [], parse_layer("rc,rs,nl"), relu, 1)
-    with pytest.raises(NotClosedFormError):  # rank S = 2 < 3 (two equal points)
-        rs_shape_and_derivatives([[1, 1, 0], [1, 1, 0], [0, 0, 1]], [], parse_layer("rs,nl"),
+    with pytest.raises(NotClosedFormError):  # rank S = 2 < 3 (two equal points): the
+        # one-sided derivative is not computed (the values are, see the equal-points test)
+        rs_shape_and_derivatives([[1, 1, 0], [1, 1, 0], [0, 0, 1]],
+                                 [[[0, 0, 0], [0, 1, 0], [0, 0, 0]]], parse_layer("rs,nl"),
                                  relu, 1)
     with pytest.raises(NotClosedFormError):  # no 1-D reduction for erf
         rs_shape_and_derivatives([[1, 0], [0, 1]], [], parse_layer("rs,nl"),
@@ -213,3 +220,75 @@ def test_bn_symmetric_fixed_point_certified() -> None:
                         and abs(mpmath.mpc(_mp(e.value.real), _mp(e.value.imag)) - v)
                         <= _mp(e.value.rad()) + slack]
                 assert near, (b.component.label, v)
+
+
+def _face_case():
+    """n = 5 points in R^4 with x0 = x1 (G = X X^T / 4): BN's S has rank 3 after RC."""
+    X = [[1, 2, 0, 1], [1, 2, 0, 1], [0, 1, 3, -1], [2, -1, 1, 0], [1, 0, -2, 2]]
+    Y_face = [[0, 1, 0, 0], [0, 1, 0, 0], [1, 0, 0, 1], [0, 0, 1, 0], [1, 1, 0, 0]]
+    Y_open = [[0, 0, 1, 0]] + [[0, 0, 0, 0]] * 4  # moves x0 only: separates x0, x1
+    return X, Y_face, Y_open
+
+
+def _gram_of(X, Y=None, h=Fraction(0)):
+    n = len(X)
+    P = [[x + h * (Y[i][k] if Y else 0) for k, x in enumerate(row)] for i, row in enumerate(X)]
+    return [[Fraction(sum(a * b for a, b in zip(P[i], P[j], strict=True)), 4)
+             for j in range(n)] for i in range(n)]
+
+
+def _tangent(X, Y):
+    n = len(X)
+    return [[Fraction(sum(X[i][k] * Y[j][k] + Y[i][k] * X[j][k] for k in range(4)), 4)
+             for j in range(n)] for i in range(n)]
+
+
+def test_equal_points_one_sided_derivative() -> None:
+    X, Y_face, Y_open = _face_case()
+    n = len(X)
+    G = _gram_of(X)
+    kind, relu = parse_layer("bn"), get_activation("relu")
+    with workprec(45):
+        F_hat, (D_face, D_open) = rs_shape_and_derivatives(
+            G, [_tangent(X, Y_face), _tangent(X, Y_open)], kind, relu, 1, dps=30)
+    ref = shape_map(G, "bn", "relu", dps=30).F_hat
+
+    def mid(x):
+        return mpmath.mpf(x.mid().str(40, radius=False))
+
+    def F(Y, h):
+        return shape_map(_gram_of(X, Y, h), "bn", "relu", dps=30).F_hat
+
+    with mpmath.workdps(40):
+        assert max(abs(mid(F_hat[i][j]) - ref[i, j]) for i in range(n) for j in range(n)) \
+            < mpmath.mpf(10) ** -25
+        assert max(float(x.rad()) for row in D_open for x in row) < 1e-25
+        h = Fraction(1, 10 ** 6)
+        central = (F(Y_face, h) - F(Y_face, -h)) / (2 * mpmath.mpf(h.numerator) / h.denominator)
+        assert max(abs(central[i, j] - mid(D_face[i][j])) for i in range(n)
+                   for j in range(n)) < 1e-11  # ~h^2 |D^3 F|
+        errs = []
+        for k in (6, 8):
+            h = Fraction(1, 10 ** k)
+            quotient = (F(Y_open, h) - ref) * 10 ** k
+            errs.append(max(abs(quotient[i, j] - mid(D_open[i][j])) for i in range(n)
+                            for j in range(n)))
+        # error ~ c h: small, and shrinking by ~100 from h = 1e-6 to 1e-8
+        assert errs[1] < 1e-7 and 30 < errs[0] / errs[1] < 300, errs
+
+
+def test_equal_points_reach_directional_derivatives() -> None:
+    # the jacobian driver takes the verified one-sided route at such a G (it reported
+    # 'unavailable' before)
+    X, _, Y_open = _face_case()
+    G = [[mpmath.mpf(x.numerator) / x.denominator for x in row] for row in _gram_of(X)]
+    E = {(i, j): v for i, row in enumerate(_tangent(X, Y_open)) for j, v in enumerate(row)
+         if i <= j and v}
+    res = directional_derivatives(G, [E], "bn", "relu", dps=20)
+    assert res.status == "ok" and res.method == "s-integral"
+    with mpmath.workdps(30):
+        h = Fraction(1, 10 ** 8)
+        quotient = (shape_map(_gram_of(X, Y_open, h), "bn", "relu", dps=30).F_hat
+                    - shape_map(_gram_of(X), "bn", "relu", dps=30).F_hat) * 10 ** 8
+        assert max(abs(quotient[i, j] - res.derivatives[0][i][j]) for i in range(5)
+                   for j in range(5)) < 1e-7
