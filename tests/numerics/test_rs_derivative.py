@@ -292,3 +292,43 @@ def test_equal_points_reach_directional_derivatives() -> None:
                     - shape_map(_gram_of(X), "bn", "relu", dps=30).F_hat) * 10 ** 8
         assert max(abs(quotient[i, j] - res.derivatives[0][i][j]) for i in range(5)
                    for j in range(5)) < 1e-7
+
+
+def test_certify_at_equal_points_needs_and_uses_them() -> None:
+    # a two-clusters member (not a fixed point) with the first cluster collapsed: rank
+    # S = 3 after RC; certify encloses the eigenvalues of the one-sided Jacobian blocks
+    # when told which points are equal, and they contain the block eigenvalues computed
+    # from directional_derivatives (which finds the equal rows itself)
+    from numerics.symmetry import blocks
+
+    a1, a2, r2, g = Fraction(1, 2), Fraction(3, 2), Fraction(1, 4), Fraction(1, 5)
+    n, sizes, labels = 6, [3, 3], ["first", "second"]
+
+    def entry(i, j):
+        if i < 3 and j < 3:
+            return a1
+        if i >= 3 and j >= 3:
+            return a2 if i == j else a2 * r2
+        return g  # the cross entries (any value keeping G PSD)
+
+    G = [[entry(i, j) for j in range(n)] for i in range(n)]
+    assert np.linalg.eigvalsh(np.array(G, dtype=float)).min() > -1e-12
+    with pytest.raises(NotClosedFormError):
+        certify(G, sizes, labels, "bn", "relu", dps=20, radius=1e-25)
+    cert = certify(G, sizes, labels, "bn", "relu", dps=20, radius=1e-25,
+                   equal_points=[(0, 1, 2)])
+    assert cert.certified
+
+    Gm = [[mpmath.mpf(x.numerator) / x.denominator for x in row] for row in G]
+
+    def apply(Es):
+        res = directional_derivatives(Gm, Es, "bn", "relu", dps=20)
+        assert res.status == "ok"
+        return res.derivatives
+
+    values = [(b.component.label, v) for b in blocks(apply, sizes, labels)
+              for v in b.eigenvalues]
+    for label, v in values:
+        z = arb(mpmath.nstr(mpmath.re(v), 25)) + arb(0, 1e-12)
+        assert any(e.symmetry == label and e.value.real.overlaps(z) for e in cert.eigenvalues), \
+            (label, v)
