@@ -538,7 +538,14 @@ def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]
         if sizes[c] < 2:
             continue
         i0 = cell[0]
-        v = Phi[i0][i0].intersection(Phi[i0][i0 + 1])
+        a, b = Phi[i0][i0], Phi[i0][i0 + 1]
+        if not (a.is_finite() and b.is_finite()):
+            v = a if a.is_finite() else b
+        elif a.overlaps(b):
+            v = a.intersection(b)
+        else:  # pragma: no cover - two enclosures of one number always overlap
+            raise ArithmeticError(f"collapsed cell {c}: enclosures {a} and {b} of one entry "
+                                  "do not overlap (a bug)")
         for i in cell:
             for j in cell:
                 Phi[i][j] = v

@@ -89,7 +89,7 @@ import mpmath
 from numerics.gram import exact_gram
 from numerics.precision import DEFAULT_DPS, validate_dps
 from theory.activations import Activation, get_activation
-from theory.errors import GramError, InvalidInputError, NotClosedFormError
+from theory.errors import GramError, InvalidInputError, NotClosedFormError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
@@ -484,7 +484,7 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
             F_hat, ders = rs_shape_and_derivatives(
                 Gb, Eb, kind, act if kind.nl else None, ArbOps.const(_frac(sigma_w2)),
                 dps=dps + 10)
-    except NotClosedFormError as exc:
+    except (NotClosedFormError, PrecisionError) as exc:
         return DerivativeResult(
             None, [], "s-integral", "unavailable", None, rank, N, admissible,
             [f"RS at a rank-deficient covariance (rank S = {rank_S} < {full}): {exc}"])

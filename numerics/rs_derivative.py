@@ -74,8 +74,9 @@ With ``L = (I + 2 s K)^(-1) = diag(L_r, I)`` the derivative above becomes
 (``N = (u I + 2 K_r)^(-1)``): the factor ``1/u`` of the kernel block leaves
 ``v^(rho-3)``, a polynomial for ``rho >= 3`` -- the integral converges and this is
 the one-sided derivative along the admissible directions (``dK_00 >= 0``), extended
-linearly.  For ``rho <= 2`` the integrand does not decay fast enough (the cluster +
-odd point vertex, ``rho = 1``, has ``Phi ~ sqrt(t)``): not computed
+linearly (along curves in the cone: a straight line with ``dK_00 = 0`` and ``C != 0``
+leaves it at second order).  For ``rho <= 2`` the integrand does not decay fast
+enough (the cluster + odd point vertex, ``rho = 1``, has ``Phi ~ sqrt(t)``): not computed
 (:class:`~theory.errors.NotClosedFormError`).  Pairs of equal points keep
 correlation 1 for every ``s``; there the pair kernel and its gradient take their
 limits at ``t = 0`` (continuous for degree 1): ``V = (a^2 + b^2) M_ij / 2``,
@@ -143,7 +144,7 @@ from numerics.jacobian import (
     pair_value_grad,
 )
 from theory.activations import Activation
-from theory.errors import NotClosedFormError, PrecisionError
+from theory.errors import InvalidInputError, NotClosedFormError, PrecisionError
 from theory.layers import LayerKind
 
 #: Extra bits carried by the integrand's arithmetic beyond the integration goal.
@@ -293,6 +294,24 @@ def equal_point_groups(G: Sequence[Sequence[Any]]) -> list[tuple[int, ...]]:
     return groups
 
 
+def _check_groups(G: Sequence[Sequence[Any]], groups: Sequence[Sequence[int]]) -> None:
+    """Groups must be disjoint sets of valid indices whose rows of ``G`` can be equal
+    (every entry of one row overlaps the same entry of the other), else raise: the
+    kernel block is taken as exact, so a wrong group would give a wrong enclosure."""
+    n = len(G)
+    seen: set[int] = set()
+    for group in groups:
+        if any(not 0 <= i < n for i in group) or seen & set(group) or len(set(group)) < len(group):
+            raise InvalidInputError(f"equal_points: groups must be disjoint indices in "
+                                    f"0..{n - 1} (got {list(map(list, groups))})")
+        seen |= set(group)
+        first = [_ball(x) for x in G[group[0]]]
+        for i in group[1:]:
+            if not all(_ball(x).overlaps(y) for x, y in zip(G[i], first, strict=True)):
+                raise InvalidInputError(f"equal_points: rows {group[0] + 1} and {i + 1} of G "
+                                        "differ, the points are not equal")
+
+
 def _face_frame(n: int, groups: Sequence[Sequence[int]], rc: bool) -> tuple[Any, Any]:
     """Exactly orthonormal frames (enclosed as ``arb_mat``) of the part of the range of
     ``P`` (``R^n`` without RC) constant on every group (``Qr``: its rows are equal on a
@@ -313,6 +332,9 @@ def _face_frame(n: int, groups: Sequence[Sequence[int]], rc: bool) -> tuple[Any,
             cells.append([])
         cells[index[key]].append(i)
     q = len(cells)
+    if rc and q < 2:
+        raise NotClosedFormError("every point is equal: after RC the covariance is 0 and the "
+                                 "RS map is undefined")
     F = flint.arb_mat(n, q)
     for c, cell in enumerate(cells):
         inv = 1 / flint.arb(len(cell)).sqrt()
@@ -571,6 +593,7 @@ def rs_shape_and_derivatives(
         goal = flint.ctx.prec - GUARD_BITS
         groups = [tuple(g) for g in (equal_point_groups(G) if equal_points is None
                                      else equal_points) if len(g) >= 2]
+        _check_groups(G, groups)
         return _shape_and_derivatives(G, directions, layer, act, sigma, n, goal, groups)
     finally:
         flint.ctx.prec = old

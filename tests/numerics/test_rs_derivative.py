@@ -37,7 +37,7 @@ from numerics.rs_derivative import rs_shape_and_derivatives
 from numerics.symmetry import blocks
 from theory.activations import get_activation
 from theory.cells import CellMatrix
-from theory.errors import NotClosedFormError
+from theory.errors import InvalidInputError, NotClosedFormError
 from theory.layers import parse_layer
 from theory.layers import shape_map as symbolic_shape_map
 
@@ -332,3 +332,35 @@ def test_certify_at_equal_points_needs_and_uses_them() -> None:
         z = arb(mpmath.nstr(mpmath.re(v), 25)) + arb(0, 1e-12)
         assert any(e.symmetry == label and e.value.real.overlaps(z) for e in cert.eigenvalues), \
             (label, v)
+
+
+def test_equal_points_derivative_along_the_kernel_block() -> None:
+    # E = q q^T, q = e0 - e1: moves only inside the kernel (dK_00, the trace term and
+    # Q0 dK_00 Q0^T).  Its one-sided quotient converges like h^(1/2): for rank S = 3 the
+    # range s > 1/h of the s-integral changes F by O(h^(3/2)).  Checked: the error
+    # shrinks by ~10 per factor 100 in h, and is small at h = 1e-11.
+    X, _, _ = _face_case()
+    n = len(X)
+    G = _gram_of(X)
+    q = [1, -1, 0, 0, 0]
+    E = [[Fraction(q[i] * q[j]) for j in range(n)] for i in range(n)]
+    with workprec(45):
+        _, (D,) = rs_shape_and_derivatives(G, [E], parse_layer("bn"), get_activation("relu"),
+                                           1, dps=25)
+    with mpmath.workdps(40):
+        ref = shape_map(G, "bn", "relu", dps=25).F_hat
+        errs = []
+        for k in (7, 9, 11):
+            h = Fraction(1, 10 ** k)
+            Gh = [[G[i][j] + h * E[i][j] for j in range(n)] for i in range(n)]
+            quotient = (shape_map(Gh, "bn", "relu", dps=25).F_hat - ref) * 10 ** k
+            errs.append(max(abs(quotient[i, j] - mpmath.mpf(D[i][j].mid().str(30, radius=False)))
+                            for i in range(n) for j in range(n)))
+    assert errs[2] < 1e-3 and 5 < errs[0] / errs[1] < 20 and 5 < errs[1] / errs[2] < 20, errs
+
+
+def test_equal_points_must_be_equal() -> None:
+    G = random_gram(4, 3)
+    with pytest.raises(InvalidInputError, match="not equal"):
+        rs_shape_and_derivatives(G, [], parse_layer("bn"), get_activation("relu"), 1,
+                                 equal_points=[(0, 1)])
