@@ -290,6 +290,13 @@ class CentredResidual:
         :func:`search`)."""
         return []
 
+    def vertex_neighbourhood(self) -> tuple[tuple[Fraction, Fraction], ...] | None:
+        """A box ``[0, delta]`` of the free coordinates around the collapsed vertex
+        holding no zero but the vertex, proven without derivatives, and its proof (none
+        here: the Krawczyk test of :func:`search` does it where the derivative is
+        finite)."""
+        return None
+
     def direction_residuals(self, c: Sequence[Any], T: Any, t: Sequence[Any]) -> list[Any]:
         """``c_k / T - t_k`` for the free ``k`` (``t``: the free coordinates).
 
@@ -338,6 +345,7 @@ class CentredZero:
     proof: str
     degenerate: bool
     collapsed: tuple[int, ...] = ()  # cells whose points are all equal (exactly)
+    repelling: str = ""  # why small perturbations leave it (the vertex), if proven
 
 
 def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
@@ -384,10 +392,11 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                 continue
             if not free and not scaled:
                 vertex = [arb(0)] * (K - 1)
-                zeros.append(CentredZero(vertex + [arb(1)], face,
-                                         "every cluster collapsed; collapsed clusters stay "
-                                         "collapsed (exact zero)", True,
-                                         tuple(gens[c].cell for c in Z)))
+                vertex_zero = CentredZero(vertex + [arb(1)], face,
+                                          "every cluster collapsed; collapsed clusters stay "
+                                          "collapsed (exact zero)", True,
+                                          tuple(gens[c].cell for c in Z))
+                zeros.append(vertex_zero)
                 found.append((set(Z), vertex))
                 continue
             res = residual(gens, sizes, kind, act, free)
@@ -410,6 +419,19 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                 # over the feasible part of a straddling box: injectivity holds there)
                 nb = injective_neighbourhood(res, enc, dps=dps, feasible=feasible,
                                              straddle_ok=True)
+                if nb is None and all(a == 0 == b for a, b in enc):  # the vertex
+                    nb = res.vertex_neighbourhood()
+                    if nb is not None:
+                        notes.append(f"{face}: no zero but the collapsed vertex in "
+                                     f"{_box_text(nb)} (a lower bound of the spread next to "
+                                     "the vertex, numerics.rs_vertex)")
+                        # r > 0 on (0, delta]: the spread share increases there, and an
+                        # orbit staying in (0, delta] would converge to a fixed point
+                        vertex_zero.repelling = (
+                            f"on the face {face}: r(t) > 0 for 0 < t <= "
+                            f"{float(nb[0][1]):.4g} (numerics.rs_vertex), so a spread share "
+                            "in that range grows until it leaves it (a limit inside would be "
+                            "another fixed point)")
                 if nb is None:
                     notes.append(f"{face}: no injective neighbourhood proven around the zero "
                                  "of a sub-face; boxes near it stay unresolved")

@@ -41,10 +41,13 @@ Degree-1 activations without RC (chain rule)
 
 RC with RS and a degree-1 activation (BN with ReLU) or no NL
     The same search with the residual of :mod:`numerics.rs_centred` (the s-integral
-    on the simplex in closed form, enclosed by ``acb.integral``).  Next to a
-    collapsed cluster the spread share grows like ``sqrt(t)``: the derivative is
-    infinite there, so a small box at that face stays unresolved and
-    ``complete = False`` (the notes give the box).
+    on the simplex in closed form, enclosed by ``acb.integral``).  Next to the
+    collapsed vertex the spread share grows like ``sqrt(t)`` (infinite derivative):
+    there a lower bound with explicit constants (:mod:`numerics.rs_vertex`) proves
+    that no zero but the vertex lies in ``[0, delta]``, so the 1-D faces (cluster-odd,
+    and the faces of two-clusters) are searched completely; faces of two free
+    coordinates (the two-clusters interior) are not searched (cost), so two-clusters
+    stays ``complete = False``.
 
 RS with a degree-1 activation (or no NL) but without RC has a continuum of fixed
 points (every batch on one ray) and is refused (``InvalidInputError``); activations
@@ -98,6 +101,7 @@ class FoundFixedPoint:
     labels: list[str]
     gram_radius: float | None = None  # proven entrywise bound, when computed directly
     collapsed: tuple[int, ...] = ()  # cells whose points are exactly equal (a face)
+    repelling: str = ""  # a proof that small admissible perturbations grow (no Jacobian)
 
     @property
     def equal_points(self) -> list[tuple[int, ...]]:
@@ -423,7 +427,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                           "map closes (F = n V(S)/(rank lambda)) and F_hat is the map without RS")
             found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
                                          sizes, labels, gram_radius=rad * (1 + 1e-9),
-                                         collapsed=tuple(z.collapsed)))
+                                         collapsed=tuple(z.collapsed),
+                                         repelling=z.repelling))
     if complete and scaled:
         notes.append("complete search over the whole family (RC makes F_hat depend on "
                      "P G P only: its direction and scale; numerics.scaled_centred)")
@@ -432,11 +437,12 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                      "direction of P G P only; numerics.centred_search)")
     elif rs_integral:
         notes.append(
-            "with RS and a degree-1 activation the search cannot be completed next to a "
-            "collapsed cluster: there the spread share grows like sqrt(t) (the derivative of "
-            "the s-integral along the spread is infinite at t = 0), so no enclosure proves "
-            "injectivity around the collapsed point; fixed points inside the unresolved "
-            "boxes listed above are not excluded (complete = false)")
+            "with RS and a degree-1 activation the search is incomplete (complete = false): "
+            "faces of two free coordinates are not searched (the integral's enclosures need "
+            "boxes below 2^-9 there, ~10^5 integrals), and next to a collapsed cluster, where "
+            "the spread share grows like sqrt(t) (infinite derivative), boxes that the lower "
+            "bound of numerics.rs_vertex does not reach stay unresolved; fixed points in what "
+            "the notes above list are not excluded")
     else:
         notes.append("search incomplete: unresolved boxes listed above")
     return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)

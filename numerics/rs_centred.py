@@ -55,6 +55,7 @@ from numerics.centred_search import CentredResidual, Generator
 from numerics.certify import ArbOps, _flint
 from numerics.jacobian import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
 from numerics.rs_derivative import AcbOps
+from numerics.rs_vertex import vertex_exclusion
 from theory.activations import Activation
 from theory.errors import PrecisionError
 from theory.layers import LayerKind
@@ -118,6 +119,19 @@ class RSCentredResidual(CentredResidual):
             self.dlam[k][last] -= Fraction(1, self.ranks[last])
         self.cache: dict[int, tuple] = {}
         self._last_width: Any = 0  # radius of the last box evaluated (0: none yet)
+
+    def vertex_neighbourhood(self) -> tuple[tuple[Fraction, Fraction], ...] | None:
+        """``[0, delta]`` on a 1-D face (one spreading cell, the separation of rank 1):
+        no zero there but the vertex, by the lemma of :mod:`numerics.rs_vertex`."""
+        last = len(self.gens) - 1
+        if len(self.free) != 1 or self.gens[last].spread or self.gens[last].rank != 1:
+            return None
+        spread = self.gens[self.free[0]]
+        if not spread.spread:
+            return None
+        cell = [i for i in range(len(spread.projector)) if spread.projector[i][i]]
+        delta = vertex_exclusion(spread.rank, self.gens[last].projector[cell[0]][cell[0]])
+        return None if delta is None else ((Fraction(0), delta),)
 
     # -- the layer -------------------------------------------------------------------
     def layer_values(self, coords: Sequence[Any], jac: bool,

@@ -109,6 +109,9 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
                           if status.get("status") == "infinite" else None,
                           "stable": None, "certified": False,
                           "jacobian": status.get("status"), "notes": status.get("notes", [])})
+            if fp.repelling:  # proven without a Jacobian (the search's lower bound)
+                entry["stable"], entry["certified"] = False, True
+                entry["notes"] = entry["notes"] + [f"unstable: {fp.repelling}"]
             out.append(entry)
             continue
         try:

@@ -120,8 +120,9 @@ def test_bn_cluster_odd_interior_zeros_match_a_float64_scan() -> None:
     changes = np.nonzero(np.sign(h[:-1]) != np.sign(h[1:]))[0]
     assert len(changes) == 1 and t[changes[0]] <= 0.75 <= t[changes[0] + 1]
     res = find_fixed_points("cluster-odd", n, "bn", "relu", dps=20)
-    assert not res.complete  # next to the collapsed cluster (sqrt(t) growth)
-    assert any("sqrt(t)" in note for note in res.notes)
+    # complete: next to the collapsed vertex (sqrt(t) growth) by numerics.rs_vertex
+    assert res.complete
+    assert any("numerics.rs_vertex" in note for note in res.notes)
     vertex = [p for p in res.fixed_points if p.degenerate]
     inner = [p for p in res.fixed_points if not p.degenerate]
     assert len(vertex) == 1 and abs(vertex[0].parameters["b"] - (n - 1)) < 1e-18
