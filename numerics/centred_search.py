@@ -427,7 +427,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                                      "the vertex, numerics.rs_vertex)")
                         # r > 0 on (0, delta]: the spread share increases there, and an
                         # orbit staying in (0, delta] would converge to a fixed point
-                        vertex_zero.repelling = (
+                        vertex_zero.repelling = vertex_zero.repelling or (
                             f"on the face {face}: r(t) > 0 for 0 < t <= "
                             f"{float(nb[0][1]):.4g} (numerics.rs_vertex), so a spread share "
                             "in that range grows until it leaves it (a limit inside would be "

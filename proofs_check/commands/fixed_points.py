@@ -111,7 +111,9 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
                           "jacobian": status.get("status"), "notes": status.get("notes", [])})
             if fp.repelling:  # proven without a Jacobian (the search's lower bound)
                 entry["stable"], entry["certified"] = False, True
-                entry["notes"] = entry["notes"] + [f"unstable: {fp.repelling}"]
+                entry["notes"] = entry["notes"] + [
+                    f"unstable, proven without eigenvalues (certified refers to this proof, "
+                    f"not to an eigenvalue enclosure): {fp.repelling}"]
             out.append(entry)
             continue
         try:
