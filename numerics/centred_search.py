@@ -292,9 +292,8 @@ class CentredResidual:
 
     def vertex_neighbourhood(self) -> tuple[tuple[Fraction, Fraction], ...] | None:
         """A box ``[0, delta]`` of the free coordinates around the collapsed vertex
-        holding no zero but the vertex, proven without derivatives, and its proof (none
-        here: the Krawczyk test of :func:`search` does it where the derivative is
-        finite)."""
+        holding no zero but the vertex, proven without derivatives (none here: the
+        Krawczyk test of :func:`search` does it where the derivative is finite)."""
         return None
 
     def direction_residuals(self, c: Sequence[Any], T: Any, t: Sequence[Any]) -> list[Any]:

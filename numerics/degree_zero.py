@@ -50,20 +50,20 @@ def fixed_correlations(slopes: tuple[Fraction, Fraction], dps: int,
         return 1 - (pi * u).cos() - cpi * u, pi * (pi * u).sin() - cpi
 
     if kappa_constant(slopes) == 0:  # a constant activation: kappa = 1, g > 0 on (0, pi]
-        return [Entry(Fraction(1), arb(1), "kappa = 1 (a constant activation)")], []
+        return [Entry.of(Fraction(1), "kappa = 1 (a constant activation)")], []
     odd = slopes[0] == -slopes[1] and slopes[0] != 0
     # exact zeros: u = 0 always; for odd activations (c pi = 2) also u = 1/2 and u = 1
-    exact = [Entry(Fraction(1), arb(1), "theta = 0: kappa(1) = 1 exactly")]
+    exact = [Entry.of(Fraction(1), "theta = 0: kappa(1) = 1 exactly")]
     if odd:
-        exact += [Entry(Fraction(0), arb(0), "theta = pi/2: kappa(0) = 1 - c pi/2 = 0 "
-                              "exactly (a = -b, c pi = 2)"),
-                  Entry(Fraction(-1), arb(-1), "theta = pi: kappa(-1) = 1 - c pi = -1 "
-                              "exactly (a = -b, c pi = 2)")]
+        exact += [Entry.of(Fraction(0), "theta = pi/2: kappa(0) = 1 - c pi/2 = 0 exactly "
+                           "(a = -b, c pi = 2)"),
+                  Entry.of(Fraction(-1), "theta = pi: kappa(-1) = 1 - c pi = -1 exactly "
+                           "(a = -b, c pi = 2)")]
     ends = frozenset({Fraction(0)} | ({Fraction(1, 2), Fraction(1)} if odd else set()))
     roots, unresolved = search_1d(residual, Fraction(0), Fraction(1), dps, exact_zeros=ends)
     out = list(exact)
     for root, rad, proof in roots:
         u = arb(mpmath.nstr(root, dps + 8)) + arb(0, rad)
         out.append(Entry(None, (pi * u).cos(), "theta / pi = u, u a zero of "
-                                                     f"1 - cos(pi u) - c pi u: {proof}"))
+                                               f"1 - cos(pi u) - c pi u: {proof}"))
     return out, unresolved

@@ -53,8 +53,8 @@ class Entry:
     def of(cls, x: Fraction, proof: str = "") -> Entry:
         return cls(x, ArbOps.const(x), proof)
 
-    def value(self, dps: int) -> Any:
-        """The exact value, or the ball's midpoint (at the working precision)."""
+    def value(self) -> Any:
+        """The exact value, or the ball's midpoint (at mpmath's working precision)."""
         if self.exact is not None:
             return mpmath.mpf(self.exact.numerator) / self.exact.denominator
         return _arb_mpf(self.ball)
@@ -82,13 +82,13 @@ class Member:
         return {"a1": norms[0], "rho1": self.rhos[0], "a2": norms[1], "rho2": self.rhos[1],
                 "gamma": self.gamma}
 
-    def gram(self, sizes: list[int], dps: int) -> list[list[Any]]:
-        """The member's Gram matrix (mpmath, ``dps`` digits)."""
+    def gram(self, sizes: list[int]) -> list[list[Any]]:
+        """The member's Gram matrix (mpmath, at its working precision)."""
         cells = [c for c, size in enumerate(sizes) for _ in range(size)]
         n = len(cells)
         d = mpmath.mpf(self.diagonal.numerator) / self.diagonal.denominator
-        rhos = [r.value(dps) for r in self.rhos]
-        gamma = self.gamma.value(dps) if self.gamma is not None else None
+        rhos = [r.value() for r in self.rhos]
+        gamma = self.gamma.value() if self.gamma is not None else None
 
         def entry(i: int, j: int) -> Any:
             if cells[i] not in self.support or cells[j] not in self.support:

@@ -106,9 +106,7 @@ class FoundFixedPoint:
     @property
     def equal_points(self) -> list[tuple[int, ...]]:
         """Groups (size >= 2) of points that are exactly equal: the collapsed cells."""
-        starts = [sum(self.sizes[:c]) for c in range(len(self.sizes))]
-        return [tuple(range(starts[c], starts[c] + self.sizes[c])) for c in self.collapsed
-                if self.sizes[c] >= 2]
+        return _collapsed_groups(self.sizes, self.collapsed)
 
     @property
     def radius(self) -> float:
@@ -411,8 +409,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             rad = max(float(x.rad()) + float(abs(x.mid())) * 10.0 ** -(dps + 9)
                       for row in Phi for x in row)
             with mpmath.workdps(dps + 10):
-                gram = [[_mp(x, dps) for x in row] for row in Phi]
-                values = {k: _mp(v, dps) for k, v in params.items()}
+                gram = [[_arb_mpf(x) for x in row] for row in Phi]
+                values = {k: _arb_mpf(v) for k, v in params.items()}
             enclosure = {k: float(v.rad()) for k, v in params.items() if not v.is_exact()}
             shares = ", ".join(f"{g.name} {x.str(8, radius=False)}"
                                for g, x in zip(res.gens, z.t[:K], strict=True))
@@ -501,8 +499,8 @@ def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
                                  f"{k} = {v.ball.str(10)}" for k, v in params.items()))
                 continue
             with mpmath.workdps(dps + 10):
-                values = {k: v.value(dps) for k, v in params.items()}
-                G = member.gram(sizes, dps)
+                values = {k: v.value() for k, v in params.items()}
+                G = member.gram(sizes)
             enclosure = {k: float(v.ball.rad()) for k, v in params.items() if v.exact is None}
             proof = "; ".join(sorted({v.proof for v in params.values() if v.proof}))
             origin = [fam.cell_labels[c] for c in range(len(sizes)) if c not in member.support]
@@ -531,6 +529,12 @@ def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
     return [m, n - m]
 
 
+def _collapsed_groups(sizes: list[int], collapsed: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The point indices of each collapsed cell of two points or more."""
+    starts = [sum(sizes[:c]) for c in range(len(sizes))]
+    return [tuple(range(starts[c], starts[c] + sizes[c])) for c in collapsed if sizes[c] >= 2]
+
+
 def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]) -> None:
     """Make the points of each collapsed cell exactly equal in the ball matrix ``Phi``.
 
@@ -538,11 +542,7 @@ def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]
     within-cell entries are separate enclosures of the same number: replace both by
     their intersection, so the reported rows are identical (which the one-sided RS
     derivative at equal points relies on, :mod:`numerics.rs_derivative`)."""
-    starts = [sum(sizes[:c]) for c in range(len(sizes))]
-    for c in collapsed:
-        cell = range(starts[c], starts[c] + sizes[c])
-        if sizes[c] < 2:
-            continue
+    for cell in _collapsed_groups(sizes, collapsed):
         i0 = cell[0]
         a, b = Phi[i0][i0], Phi[i0][i0 + 1]
         if not (a.is_finite() and b.is_finite()):
@@ -550,16 +550,11 @@ def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]
         elif a.overlaps(b):
             v = a.intersection(b)
         else:  # pragma: no cover - two enclosures of one number always overlap
-            raise ArithmeticError(f"collapsed cell {c}: enclosures {a} and {b} of one entry "
+            raise ArithmeticError(f"collapsed points {cell}: enclosures {a} and {b} of one entry "
                                   "do not overlap (a bug)")
         for i in cell:
             for j in cell:
                 Phi[i][j] = v
-
-
-def _mp(x: Any, dps: int) -> Any:
-    """The midpoint of a ball, rounded to the working precision (callers: ``dps + 10``)."""
-    return _arb_mpf(x)
 
 
 def _parameters(family: str, G: list[list[Any]], sizes: list[int],

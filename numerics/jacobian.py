@@ -473,7 +473,7 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
     """RS at a rank-deficient ``S`` whose kernel comes from exactly equal points: the
     verified one-sided derivative of :mod:`numerics.rs_derivative` ("Equal points"),
     at ``dps + 10`` digits; its midpoints are returned and its radii bound the error."""
-    from numerics.certify import ArbOps, workprec
+    from numerics.certify import ArbOps, _arb_mpf, workprec
     from numerics.rs_derivative import rs_shape_and_derivatives
 
     try:
@@ -489,13 +489,10 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
             None, [], "s-integral", "unavailable", None, rank, N, admissible,
             [f"RS at a rank-deficient covariance (rank S = {rank_S} < {full}): {exc}"])
     with mpmath.workdps(dps + 20):
-        def mp(x: Any) -> Any:
-            return mpmath.mpf(x.mid().str(dps + 20, radius=False))
-
         bound = max(float(x.rad()) for M in [F_hat, *ders] for row in M for x in row)
         return DerivativeResult(
-            [[mp(x) for x in row] for row in F_hat],
-            [[[mp(x) for x in row] for row in D] for D in ders], "s-integral", "ok",
+            [[_arb_mpf(x) for x in row] for row in F_hat],
+            [[[_arb_mpf(x) for x in row] for row in D] for D in ders], "s-integral", "ok",
             mpmath.mpf(bound) * 2, rank, N, admissible,
             [f"RS at rank S = {rank_S} < {full} (equal points): the one-sided derivative "
              "of the s-integral on the face (numerics.rs_derivative, 'Equal points'), "

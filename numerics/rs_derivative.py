@@ -389,8 +389,8 @@ class _Integrand:
         self.tail = tail
         self.kernel = kernel
         if kernel is not None:
-            # dK_0rho Q0^T + Q0 dK_0rho^T... stored as acb: Q0, and per direction the
-            # cross block C = dK_(rho,0) (r x k0) and the kernel part Q0 dK_00 Q0^T (n x n)
+            # as acb: Q0^T, and per direction the cross block C = dK_(rho,0) (rho x k0),
+            # the kernel part Q0 dK_00 Q0^T (n x n) and its trace tr dK_00
             self.Q0T = _to_acb(kernel.Q0.transpose())
             self.cross = [_to_acb(c) for c in kernel.cross]
             self.inner = [_to_acb(kernel.Q0 * d * kernel.Q0.transpose()) for d in kernel.inner]
