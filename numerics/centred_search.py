@@ -60,13 +60,8 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Any
 
-from numerics.certify import ArbOps, _flint
-from numerics.jacobian import (
-    InfiniteDerivative,
-    diag_value_grad,
-    kernel_params,
-    pair_value_grad,
-)
+from numerics.arith import ArbOps, flint
+from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
 from numerics.krawczyk import find_zeros, injective_neighbourhood
 from theory.activations import Activation
 from theory.layers import LayerKind
@@ -159,7 +154,7 @@ class CentredResidual:
 
     def _consts(self) -> tuple[list[list[Any]], list[list[Any]], list[Any]]:
         """Per precision: ``Pi_g/rank_g`` and ``count * Pi_g`` at the classes, and counts."""
-        prec = _flint().ctx.prec
+        prec = flint.ctx.prec
         if prec not in self._cache:
             scaled = [[ArbOps.const(g.projector[i][j] / g.rank) for i, j, _ in self.classes]
                       for g in self.gens]
@@ -170,7 +165,7 @@ class CentredResidual:
         return self._cache[prec]
 
     def _coordinates(self, t: Sequence[Any]) -> list[Any]:
-        arb = _flint().arb
+        arb = flint.arb
         K = len(self.gens)
         full = [arb(0)] * K
         for c, x in zip(self.free, t, strict=True):
@@ -190,7 +185,7 @@ class CentredResidual:
                      ) -> tuple[list[Any], list[list[Any]]]:
         """``F(S(t))`` at the classes (before ``n F / tr F``) and its derivatives along the
         free directions: the kernels applied entrywise (RS with degree 0 is the identity)."""
-        arb = _flint().arb
+        arb = flint.arb
         scaled, _, _ = self._consts()
         ncls = len(self.classes)
         S = [sum((x * scaled[g][c] for g, x in enumerate(coords)), arb(0))
@@ -227,7 +222,7 @@ class CentredResidual:
     def trace(self, F: Sequence[Any]) -> Any:
         """``tr F`` from the class values (each diagonal class times its count)."""
         _, _, counts = self._consts()
-        return sum((counts[c] * F[c] for c in self.diag), _flint().arb(0))
+        return sum((counts[c] * F[c] for c in self.diag), flint.arb(0))
 
     def normalise(self, F: Sequence[Any], dF: Sequence[Sequence[Any]],
                   ) -> tuple[list[Any], list[list[Any]]]:
@@ -260,13 +255,13 @@ class CentredResidual:
 
     def shares(self, Phi: Sequence[Any]) -> tuple[list[Any], Any]:
         """``<Phi, Pi_g>`` for every generator, and their sum ``tr(P Phi P)``."""
-        zero = _flint().arb(0)
+        zero = flint.arb(0)
         _, weighted, _ = self._consts()
         c = [sum((w * x for w, x in zip(wg, Phi, strict=True)), zero) for wg in weighted]
         return c, sum(c, zero)
 
     def __call__(self, t: Sequence[Any], jac: bool) -> tuple[list[Any], Any]:
-        arb = _flint().arb
+        arb = flint.arb
         try:
             Phi, dPhi = self.image(t, jac)
         except InfiniteDerivative:
@@ -302,7 +297,7 @@ class CentredResidual:
         Also computed as ``sum_(j != k) (c_k t_j - t_k c_j) / T`` (``sum t = 1``), which
         stays tight when ``c_k`` is wide but the other shares ``t_j`` are small: both are
         enclosures, so is their intersection."""
-        arb = _flint().arb
+        arb = flint.arb
         coords = self._coordinates(t)
         r = []
         for k, x in zip(self.free, t, strict=True):
@@ -363,7 +358,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
     """
     residual = residual or CentredResidual
     scaled = residual.scaled  # an extra coordinate: the scale sigma of S, always free
-    arb = _flint().arb
+    arb = flint.arb
     gens = generators(sizes, labels)
     K = len(gens)
     spread = [c for c in range(K - 1) if gens[c].spread]

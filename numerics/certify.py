@@ -88,81 +88,22 @@ from typing import Any
 
 import mpmath
 
-from numerics.jacobian import InfiniteDerivative, dense, exact_fraction, shape_and_derivatives
+from numerics.arith import (
+    ArbOps,
+    arb_log2,
+    arb_pow2,
+    arb_to_mpf,
+    exact_fraction,
+    flint,
+    mpf_to_arb,
+    workprec,
+)
+from numerics.jacobian import dense, shape_and_derivatives
+from numerics.kernels import InfiniteDerivative
 from numerics.symmetry import components
 from theory.activations import get_activation
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.layers import parse_layer
-
-
-def _flint():
-    try:
-        import flint
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise NotClosedFormError("certification needs python-flint (pip install python-flint)"
-                                 ) from exc
-    return flint
-
-
-class ArbOps:
-    """python-flint ``arb`` balls (rigorous)."""
-
-    name = "arb"
-
-    @staticmethod
-    def const(x: Fraction | int) -> Any:
-        arb = _flint().arb
-        x = Fraction(x)
-        return arb(x.numerator) / x.denominator
-
-    @staticmethod
-    def sqrtpos(x: Any) -> Any:
-        arb = _flint().arb
-        if x > 0:
-            return x.sqrt()
-        hi = x.upper()
-        if hi <= 0:
-            return arb(0)
-        return arb(0).union(hi.sqrt())
-
-    @staticmethod
-    def atan2(y: Any, x: Any) -> Any:
-        return _flint().arb.atan2(y, x)
-
-    @staticmethod
-    def atan2_sqrt(y: Any, x: Any) -> Any:
-        """``atan2(y, x)`` for ``y`` the enclosure of a square root (true values ``>= 0``)."""
-        arb = _flint().arb
-        if y.contains(0) and not x.contains(0):
-            # y is a square root (>= 0): atan2 is monotone in y >= 0 for fixed x, so the
-            # range over [0, hi] x X lies in the hull of the two corner evaluations.
-            hi = y.upper()
-            hi = hi if hi > 0 else arb(0)
-            return arb.atan2(arb(0), x).union(arb.atan2(hi, x))
-        return arb.atan2(y, x)
-
-    @staticmethod
-    def pi() -> Any:
-        return _flint().arb.pi()
-
-    @staticmethod
-    def may_be_zero(x: Any, tol: Any = None) -> bool:
-        return bool(x.contains(0))
-
-
-class workprec:
-    """Set python-flint's global precision (bits) for a block and restore it."""
-
-    def __init__(self, dps: int) -> None:
-        self.bits = int(dps * 3.33) + 16
-
-    def __enter__(self) -> None:
-        self.ctx = _flint().ctx
-        self.old = self.ctx.prec
-        self.ctx.prec = self.bits
-
-    def __exit__(self, *exc: object) -> None:
-        self.ctx.prec = self.old
 
 
 @dataclass
@@ -203,7 +144,6 @@ class Certificate:
 
 def to_arb_matrix(G: Sequence[Sequence[Any]], radius: Any = 0) -> list[list[Any]]:
     """Entries (mpmath, strings, Fractions, arb) as balls, widened by ``radius``."""
-    flint = _flint()
     out = []
     for row in G:
         r = []
@@ -257,7 +197,6 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
     PrecisionError
         When an enclosure (arb ball or cluster disc) is wider than ``max_width``.
     """
-    flint = _flint()
     kind = parse_layer(layer)
     act0 = get_activation(activation)
     act = act0 if kind.nl else None
@@ -354,29 +293,6 @@ def _enclose(M: Any, k: int) -> list[Enclosure] | None:
     return enclose_clusters(M)
 
 
-def _arb_mpf(x: Any) -> mpmath.mpf:
-    """The exact midpoint of an arb ball as an mpmath number."""
-    man, exp = x.mid().man_exp()
-    return mpmath.mpf((int(man), int(exp)))
-
-
-def _mpf_arb(x: Any) -> Any:
-    """An mpmath real as an arb (exact up to the arb precision; callers take ``mid``)."""
-    sign, man, exp, _ = mpmath.mpf(x)._mpf_  # (man_exp drops the sign)
-    return _flint().arb((-int(man) if sign else int(man), int(exp)))
-
-
-def _log2(x: Any) -> int:
-    """``~ log2 x`` for an exact arb ``x >= 0`` (a very negative number for ``0``)."""
-    man, exp = x.mid().man_exp()
-    return int(exp) + int(man).bit_length() if man else -(1 << 40)
-
-
-def _pow2(e: int) -> Any:
-    """The exact ball ``2^e``."""
-    return _flint().arb((1, e))
-
-
 def _groups(k: int, linked: Callable[[int, int], bool]) -> list[tuple[int, ...]]:
     """Connected components of the graph on ``0..k-1`` with edges ``linked(i, j)``."""
     parent = list(range(k))
@@ -446,7 +362,6 @@ def _gershgorin(absT: Sequence[Sequence[Any]], centres: Sequence[Any], own: Sequ
     component (discs disjoint unless ``|c_i - c_j| > R_i + R_j`` is certified) holds
     exactly as many eigenvalues as discs.
     """
-    flint = _flint()
     k = len(centres)
     radii = []
     for i in range(k):
@@ -454,9 +369,9 @@ def _gershgorin(absT: Sequence[Sequence[Any]], centres: Sequence[Any], own: Sequ
         for j in range(k):
             if j != i:
                 if columns:
-                    total = total + absT[j][i] * _pow2(shift[j] - shift[i])
+                    total = total + absT[j][i] * arb_pow2(shift[j] - shift[i])
                 else:
-                    total = total + absT[i][j] * _pow2(shift[i] - shift[j])
+                    total = total + absT[i][j] * arb_pow2(shift[i] - shift[j])
         radii.append(total.upper())
     if not all(R.is_finite() for R in radii):
         return None
@@ -502,7 +417,6 @@ def enclose_clusters(M: Any) -> list[Enclosure] | None:
         One enclosure per component (counts sum to the size of ``M``); ``None`` when
         no basis is certified invertible or an enclosure is not finite.
     """
-    flint = _flint()
     k = M.nrows()
     bits = flint.ctx.prec
     cands = []
@@ -514,8 +428,8 @@ def enclose_clusters(M: Any) -> list[Enclosure] | None:
                 z = M[i, j]
                 if not z.is_finite():
                     return None
-                A[i, j] = mpmath.mpc(_arb_mpf(z.real), _arb_mpf(z.imag))
-                noise = max(noise, _arb_mpf(z.rad().upper()))
+                A[i, j] = mpmath.mpc(arb_to_mpf(z.real), arb_to_mpf(z.imag))
+                noise = max(noise, arb_to_mpf(z.rad().upper()))
         noise *= max([mpmath.mpf(1)] + [abs(A[i, j]) for i in range(k) for j in range(k)])
         try:
             ev = mpmath.eig(A, left=False, right=False)
@@ -532,7 +446,7 @@ def enclose_clusters(M: Any) -> list[Enclosure] | None:
                 V, pos, size = _cluster_basis(A, ev, part, cache)
             except (ArithmeticError, RuntimeError, ValueError):
                 continue
-            entries = [[flint.acb(_mpf_arb(mpmath.re(V[i, j])), _mpf_arb(mpmath.im(V[i, j])))
+            entries = [[flint.acb(mpf_to_arb(mpmath.re(V[i, j])), mpf_to_arb(mpmath.im(V[i, j])))
                         for j in range(k)] for i in range(k)]
             cands.append((flint.acb_mat(entries).mid(), pos, size))
     # delta_c = 2^(-E/m_c) for a cluster of size m_c: a Jordan block of size m perturbed
@@ -557,7 +471,7 @@ def enclose_clusters(M: Any) -> list[Enclosure] | None:
                 res = _gershgorin(absT, centres, own, shift, columns)
                 if res is None or sum(x.count for x in res) != k:
                     continue
-                logs = [_log2(x.radius) for x in res]
+                logs = [arb_log2(x.radius) for x in res]
                 key = (len(res), -max(logs), -sum(logs))
                 if best_key is None or key > best_key:
                     best, best_key = res, key

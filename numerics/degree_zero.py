@@ -28,7 +28,7 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import ArbOps, _flint
+from numerics.arith import ArbOps, flint
 from numerics.entrywise import Entry
 
 
@@ -41,7 +41,7 @@ def kappa_constant(slopes: tuple[Fraction, Fraction]) -> Fraction:
 def fixed_correlations(slopes: tuple[Fraction, Fraction], dps: int,
                        search_1d: Any) -> tuple[list[Entry], list]:
     """``Z``: all ``corr`` in ``[-1, 1]`` with ``kappa(corr) = corr`` (module docstring)."""
-    arb = _flint().arb
+    arb = flint.arb
     cpi = ArbOps.const(kappa_constant(slopes))  # c pi
     pi = arb.pi()
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import ArbOps, _arb_mpf
+from numerics.arith import ArbOps, arb_to_mpf
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Entry:
         """The exact value, or the ball's midpoint (at mpmath's working precision)."""
         if self.exact is not None:
             return mpmath.mpf(self.exact.numerator) / self.exact.denominator
-        return _arb_mpf(self.ball)
+        return arb_to_mpf(self.ball)
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from numerics.kernels import kernel_matrix_float64
 from numerics.maps import RQMC_SE_MULTIPLIER, map_method
 from numerics.quadrature import rqmc_gaussian_second_moment
 from theory.activations import Activation, get_activation
-from theory.errors import GramError, InvalidInputError
+from theory.errors import GramError, InvalidInputError, NotClosedFormError
 from theory.layers import LayerKind, parse_layer
 
 EPS = np.finfo(float).eps
@@ -81,31 +82,18 @@ def _clean(S: np.ndarray, G: np.ndarray) -> np.ndarray:
     return S * keep[..., :, None] * keep[..., None, :]
 
 
+def _clip_discriminant(D: np.ndarray, sii_sjj: np.ndarray) -> np.ndarray:
+    """Rounded discriminants ``D <= 16 eps S_ii S_jj`` are read as 0 (correlation +-1)."""
+    return np.where(D <= 16 * EPS * sii_sjj, 0.0, D)
+
+
 def kernel_matrix(act: Activation, S: np.ndarray) -> np.ndarray:
-    """``V_phi(S)`` entrywise for a closed-form activation, vectorised over ``(..., n, n)``."""
-    d = np.clip(np.diagonal(S, axis1=-2, axis2=-1), 0, None)
-    sii, sjj = d[..., :, None], d[..., None, :]
-    D = sii * sjj - S * S
-    D = np.where(D <= 16 * EPS * sii * sjj, 0.0, D)
-    root = np.sqrt(D)
-    fam = act.kernel_family
-    if fam == "erf":
-        V = 2 / np.pi * np.arctan2(2 * S, np.sqrt(1 + 2 * (sii + sjj) + 4 * D))
-        return V
-    a, b = (float(x) for x in act.slopes)
-    t = np.arctan2(root, S)
-    alive = (sii > 0) & (sjj > 0)
-    if fam == "abrelu":
-        V = ((a * a + b * b) * (root + (np.pi - t) * S) - 2 * a * b * (root - t * S)) / (2 * np.pi)
-        V = np.where(alive, V, 0.0)
-        n = S.shape[-1]
-        idx = np.arange(n)
-        V[..., idx, idx] = (a * a + b * b) * d / 2
-        return V
-    if fam == "abstep":
-        V = (a * a + b * b) * (np.pi - t) / (2 * np.pi) + a * b * t / np.pi
-        return np.where(alive, V, 0.0)
-    raise InvalidInputError(f"activation {act.name!r} has no closed-form kernel")
+    """``V_phi(S)`` entrywise for a closed-form activation, vectorised over ``(..., n, n)``
+    (the formulas of :mod:`numerics.kernels` in float64)."""
+    try:
+        return kernel_matrix_float64(act, S, _clip_discriminant)
+    except NotClosedFormError as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def _rs_integral(S: np.ndarray, act: Activation | None) -> tuple[np.ndarray, np.ndarray]:

@@ -64,13 +64,9 @@ from typing import Any
 import mpmath
 
 from numerics import arcsine, centred_search, degree_zero, entrywise
-from numerics.certify import ArbOps, _arb_mpf, _flint, workprec
-from numerics.jacobian import (
-    InfiniteDerivative,
-    derivative_method,
-    kernel_params,
-    shape_and_derivatives,
-)
+from numerics.arith import ArbOps, arb_to_mpf, flint, workprec
+from numerics.jacobian import derivative_method, shape_and_derivatives
+from numerics.kernels import InfiniteDerivative, kernel_params
 from numerics.maps import _sigma_fraction
 from numerics.precision import DEFAULT_DPS, validate_dps
 from numerics.rs_centred import RSCentredResidual
@@ -154,7 +150,6 @@ def _search_1d(residual: Callable[[Any], tuple[Any, Any]], lo: Fraction, hi: Fra
     Returns ``[(root mpf, half-width of its proven enclosure, proof)]`` and the
     unresolved intervals.
     """
-    flint = _flint()
     arb = flint.arb
     stack = [(lo, hi, 0)]
     candidates: list[tuple[Fraction, Fraction]] = []
@@ -213,7 +208,7 @@ def _bisect(residual, a: Fraction, b: Fraction, increasing: bool, dps: int) -> A
             except ValueError:  # pragma: no cover - the zero is in [lo, hi]
                 break
             with mpmath.workdps(dps + 10):
-                mid = _arb_mpf(N)
+                mid = arb_to_mpf(N)
             return mid, float(N.rad()) * (1 + 1e-9) + 1e-300
         if (r < 0) == increasing:
             lo = m
@@ -267,7 +262,7 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     found: list[FoundFixedPoint] = []
     name_act = act0.name if kind.nl else "identity (no NL)"
     with workprec(2 * dps + 20):
-        arb = _flint().arb
+        arb = flint.arb
         sigma = ArbOps.const(sigma_f)
         if fam.name == "symmetric":
             one = arb(1)
@@ -409,8 +404,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             rad = max(float(x.rad()) + float(abs(x.mid())) * 10.0 ** -(dps + 9)
                       for row in Phi for x in row)
             with mpmath.workdps(dps + 10):
-                gram = [[_arb_mpf(x) for x in row] for row in Phi]
-                values = {k: _arb_mpf(v) for k, v in params.items()}
+                gram = [[arb_to_mpf(x) for x in row] for row in Phi]
+                values = {k: arb_to_mpf(v) for k, v in params.items()}
             enclosure = {k: float(v.rad()) for k, v in params.items() if not v.is_exact()}
             shares = ", ".join(f"{g.name} {x.str(8, radius=False)}"
                                for g, x in zip(res.gens, z.t[:K], strict=True))
@@ -560,7 +555,7 @@ def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]
 def _parameters(family: str, G: list[list[Any]], sizes: list[int],
                 collapsed: tuple[int, ...] = ()) -> dict[str, Any]:
     """The family's parameters of a ball matrix (correlation exactly 1 in a collapsed cell)."""
-    arb = _flint().arb
+    arb = flint.arb
 
     def corr(i: int, j: int) -> Any:
         if G[i][i].is_zero() or G[j][j].is_zero():

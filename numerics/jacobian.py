@@ -86,117 +86,14 @@ from typing import Any
 
 import mpmath
 
+from numerics.arith import MpOps, exact_fraction
 from numerics.gram import exact_gram
+from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
 from numerics.precision import DEFAULT_DPS, validate_dps
 from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError, NotClosedFormError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
-
-
-class InfiniteDerivative(ArithmeticError):
-    """The kernel gradient is unbounded at this point (degree 0 at correlation +-1,
-    or a zero variance for degree 1)."""
-
-
-class MpOps:
-    """mpmath numbers at the current precision."""
-
-    name = "mpmath"
-
-    @staticmethod
-    def const(x: Fraction | int) -> mpmath.mpf:
-        x = Fraction(x)
-        return mpmath.mpf(x.numerator) / x.denominator
-
-    @staticmethod
-    def sqrtpos(x: Any) -> Any:
-        return mpmath.sqrt(x) if x > 0 else mpmath.mpf(0)
-
-    @staticmethod
-    def atan2(y: Any, x: Any) -> Any:
-        return mpmath.atan2(y, x)
-
-    @staticmethod
-    def atan2_sqrt(root: Any, x: Any) -> Any:
-        """``atan2(root, x)`` for ``root >= 0`` (a square root)."""
-        return mpmath.atan2(root, x)
-
-    @staticmethod
-    def pi() -> Any:
-        return +mpmath.pi
-
-    @staticmethod
-    def is_zero(x: Any) -> bool:
-        return x == 0
-
-    @staticmethod
-    def may_be_zero(x: Any, tol: Any = None) -> bool:
-        return abs(x) <= (tol if tol is not None else 0)
-
-
-def kernel_params(act: Any) -> tuple[str, tuple[Fraction, ...]]:
-    """``(kernel family, slopes as exact fractions)`` of a closed-form activation."""
-    slopes = tuple(Fraction(str(s)) for s in (act.slopes or ()))
-    return act.kernel_family, slopes
-
-
-def diag_value_grad(family: str, slopes: tuple, s: Any, ops: Any) -> tuple[Any, Any]:
-    """``(V_ii, dV_ii/dS_ii)`` at variance ``s``."""
-    if family == "abrelu":
-        a, b = slopes
-        c = ops.const((a * a + b * b) / 2)
-        return c * s, c
-    if family == "abstep":
-        a, b = slopes
-        return ops.const((a * a + b * b) / 2), ops.const(0)
-    if family == "erf":
-        root = ops.sqrtpos(1 + 4 * s)
-        pi = ops.pi()
-        return 2 / pi * ops.atan2(2 * s, root), 4 / (pi * (1 + 2 * s) * root)
-    raise ValueError(f"no closed-form kernel family {family!r}")
-
-
-def pair_value_grad(family: str, slopes: tuple, sii: Any, sjj: Any, sij: Any, ops: Any,
-                    grad: bool = True) -> tuple[Any, Any, Any, Any]:
-    """``(V_ij, dV/dS_ii, dV/dS_jj, dV/dS_ij)`` for an off-diagonal pair (formulas above)."""
-    pi = ops.pi()
-    D = sii * sjj - sij * sij
-    if family == "erf":
-        R = ops.sqrtpos(1 + 2 * (sii + sjj) + 4 * D)
-        V = 2 / pi * ops.atan2(2 * sij, R)
-        if not grad:
-            return V, None, None, None
-        return V, -4 * sij / (pi * R * (1 + 2 * sii)), -4 * sij / (pi * R * (1 + 2 * sjj)), \
-            4 / (pi * R)
-    a, b = (ops.const(x) for x in slopes)
-    root = ops.sqrtpos(D)
-    t = ops.atan2_sqrt(root, sij)
-    if family == "abrelu":
-        V = ((a * a + b * b) * (root + (pi - t) * sij) - 2 * a * b * (root - t * sij)) / (2 * pi)
-        if not grad:
-            return V, None, None, None
-        gij = (a * a + b * b) * (pi - t) / (2 * pi) + a * b * t / pi
-        c = (a - b) * (a - b) / (4 * pi)
-        if slopes[0] == slopes[1]:
-            return V, ops.const(0), ops.const(0), gij
-        if ops.may_be_zero(sii) or ops.may_be_zero(sjj):
-            raise InfiniteDerivative("degree-1 kernel gradient at a zero variance")
-        return V, c * root / sii, c * root / sjj, gij
-    if family == "abstep":
-        V = (a * a + b * b) * (pi - t) / (2 * pi) + a * b * t / pi
-        if not grad:
-            return V, None, None, None
-        if slopes[0] == slopes[1]:
-            z = ops.const(0)
-            return V, z, z, z
-        if ops.may_be_zero(root):
-            raise InfiniteDerivative("degree-0 kernel gradient (a-b)^2/(2 pi sqrt D) is unbounded "
-                                     "at correlation +-1")
-        c = (a - b) * (a - b) / (2 * pi * root)
-        return V, -c * sij / (2 * sii), -c * sij / (2 * sjj), c
-    raise ValueError(f"no closed-form kernel family {family!r}")
-
 
 # ---------------------------------------------------------------------------
 # The basis of trace-zero symmetric matrices
@@ -380,27 +277,9 @@ def _as_mp_matrix(G: Any) -> list[list[mpmath.mpf]]:
     except TypeError as exc:
         raise InvalidInputError(f"not a matrix: {exc}") from None
     return [[x if isinstance(x, mpmath.mpf) else MpOps.const(Fraction(str(x)) if isinstance(
-        x, str) else _frac(x)) for x in row] for row in rows]
+        x, str) else exact_fraction(x)) for x in row] for row in rows]
 
 
-def exact_fraction(x: Any) -> Fraction:
-    """The exact rational value of a number, decimal string or mpmath number.
-
-    mpmath numbers are converted from their ``_mpf_`` tuple ``(sign, man, exp, bc)``
-    (``numerics.gram.to_fraction`` drops the sign of negative mpf values in this version,
-    so it is not used for them).
-    """
-    if isinstance(x, mpmath.mpf):
-        if not mpmath.isfinite(x):
-            raise InvalidInputError(f"{x} is not a finite number")
-        sign, man, exp, _ = x._mpf_
-        value = Fraction(-int(man) if sign else int(man))
-        return value * Fraction(2) ** exp if exp >= 0 else value / Fraction(2) ** (-exp)
-    from numerics.gram import to_fraction
-    return to_fraction(x)
-
-
-_frac = exact_fraction
 
 
 def kernel_of(G: list[list[mpmath.mpf]], tol: mpmath.mpf) -> tuple[int, list[list[mpmath.mpf]]]:
@@ -448,7 +327,7 @@ def directional_derivatives(
         n = len(Gm)
         if n < 2 or any(len(r) != n for r in Gm):
             raise InvalidInputError("G must be a square matrix with n >= 2")
-        sigma = MpOps.const(_frac(sigma_w2))
+        sigma = MpOps.const(exact_fraction(sigma_w2))
         rank, N = kernel_of(Gm, mpmath.mpf(10) ** (-(dps // 2 + 5)))
         zero = mpmath.mpf(0)
         dense_dirs = [dense(E, n, zero) for E in directions]
@@ -473,7 +352,7 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
     """RS at a rank-deficient ``S`` whose kernel comes from exactly equal points: the
     verified one-sided derivative of :mod:`numerics.rs_derivative` ("Equal points"),
     at ``dps + 10`` digits; its midpoints are returned and its radii bound the error."""
-    from numerics.certify import ArbOps, _arb_mpf, workprec
+    from numerics.arith import ArbOps, arb_to_mpf, workprec
     from numerics.rs_derivative import rs_shape_and_derivatives
 
     try:
@@ -482,7 +361,7 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
             Eb = [[[ArbOps.const(exact_fraction(x)) for x in row] for row in E]
                   for E in dense_dirs]
             F_hat, ders = rs_shape_and_derivatives(
-                Gb, Eb, kind, act if kind.nl else None, ArbOps.const(_frac(sigma_w2)),
+                Gb, Eb, kind, act if kind.nl else None, ArbOps.const(exact_fraction(sigma_w2)),
                 dps=dps + 10)
     except (NotClosedFormError, PrecisionError) as exc:
         return DerivativeResult(
@@ -491,8 +370,8 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
     with mpmath.workdps(dps + 20):
         bound = max(float(x.rad()) for M in [F_hat, *ders] for row in M for x in row)
         return DerivativeResult(
-            [[_arb_mpf(x) for x in row] for row in F_hat],
-            [[[_arb_mpf(x) for x in row] for row in D] for D in ders], "s-integral", "ok",
+            [[arb_to_mpf(x) for x in row] for row in F_hat],
+            [[[arb_to_mpf(x) for x in row] for row in D] for D in ders], "s-integral", "ok",
             mpmath.mpf(bound) * 2, rank, N, admissible,
             [f"RS at rank S = {rank_S} < {full} (equal points): the one-sided derivative "
              "of the s-integral on the face (numerics.rs_derivative, 'Equal points'), "
@@ -505,7 +384,7 @@ def _central_difference(Gm, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
 
     n = len(Gm)
     exact = [[exact_fraction(x) for x in row] for row in Gm]
-    S = exact_covariance(exact_gram(exact), kind, _frac(sigma_w2))
+    S = exact_covariance(exact_gram(exact), kind, exact_fraction(sigma_w2))
     rank_S = len(exact_pivots(S))
     full = n - 1 if kind.rc else n
     if rank_S < full:

@@ -36,13 +36,13 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import ArbOps, _arb_mpf, _flint
+from numerics.arith import ArbOps, arb_to_mpf, flint
 
 Box = tuple[tuple[Fraction, Fraction], ...]
 
 
 def _arb():
-    return _flint().arb
+    return flint.arb
 
 
 #: The ball of a fraction (exact when dyadic, else rounded outward).
@@ -80,7 +80,7 @@ def _inverse_mid(J: Sequence[Sequence[Any]], dps: int) -> list[list[Any]] | None
         M = mpmath.matrix(d, d)
         for i in range(d):
             for j in range(d):
-                M[i, j] = _arb_mpf(J[i][j])
+                M[i, j] = arb_to_mpf(J[i][j])
         try:
             Y = M ** -1
         except (ZeroDivisionError, TypeError):

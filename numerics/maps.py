@@ -45,7 +45,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from numerics.arith import MPMATH
 from numerics.gram import exact_gram, to_fraction
+from numerics.kernels import PairKernel, closed_form_kernel, kernel_matrix_mp
 from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
 from numerics.quadrature import (
     exp_sinh_halfline,
@@ -244,96 +246,6 @@ def _is_zero(S: ExactMatrix) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Closed-form kernels, evaluated stably at mpmath precision
-# ---------------------------------------------------------------------------
-#
-# Each evaluator takes (slopes, S_ii, S_jj, S_ij, D) with S_ii, S_jj >= 0 and
-# D = S_ii S_jj - S_ij^2 >= 0 (exact upstream where possible) and returns
-# V_phi for the pair.  The angle t = acos(S_ij / sqrt(S_ii S_jj)) is computed as
-# atan2(sqrt(D), S_ij), and sqrt(S_ii S_jj) sin t = sqrt(D),
-# sqrt(S_ii S_jj) cos t = S_ij: no cancellation in 1 - cos^2 t, no clipping
-# needed, and a correlation of exactly +-1 (D = 0) gives t = 0 or pi exactly.
-# The formulas are those of theory.kernels (tests compare the two).
-
-
-def _abrelu_pair(slopes, sii, sjj, sij, d):
-    if sii <= 0 or sjj <= 0:
-        return mpmath.mpf(0)  # z_i = 0 a.s. and phi(0) = 0
-    a, b = slopes
-    root_d = mpmath.sqrt(d)
-    t = mpmath.atan2(root_d, sij)
-    # sqrt(S_ii S_jj)[(a^2+b^2)(sin t + (pi - t) cos t) - 2ab (sin t - t cos t)] / (2 pi)
-    return ((a * a + b * b) * (root_d + (mpmath.pi - t) * sij)
-            - 2 * a * b * (root_d - t * sij)) / (2 * mpmath.pi)
-
-
-def _abrelu_diag(slopes, sii):
-    a, b = slopes
-    return (a * a + b * b) * max(sii, mpmath.mpf(0)) / 2
-
-
-def _abstep_pair(slopes, sii, sjj, sij, d):
-    if sii <= 0 or sjj <= 0:
-        return mpmath.mpf(0)
-    a, b = slopes
-    t = mpmath.atan2(mpmath.sqrt(d), sij)
-    return (a * a + b * b) * (mpmath.pi - t) / (2 * mpmath.pi) + a * b * t / mpmath.pi
-
-
-def _abstep_diag(slopes, sii):
-    a, b = slopes
-    return (a * a + b * b) / 2 if sii > 0 else mpmath.mpf(0)
-
-
-def _erf_pair(slopes, sii, sjj, sij, d):
-    # (2/pi) asin(2 S_ij / sqrt((1+2S_ii)(1+2S_jj))), and
-    # (1+2S_ii)(1+2S_jj) - 4 S_ij^2 = 1 + 2(S_ii + S_jj) + 4 D.
-    return 2 / mpmath.pi * mpmath.atan2(2 * sij, mpmath.sqrt(1 + 2 * (sii + sjj) + 4 * d))
-
-
-def _erf_diag(slopes, sii):
-    sii = max(sii, mpmath.mpf(0))
-    return 2 / mpmath.pi * mpmath.atan2(2 * sii, mpmath.sqrt(1 + 4 * sii))
-
-
-#: kernel family -> (pair evaluator, diagonal evaluator): one entry per family.
-KERNEL_EVALUATORS: dict[str, tuple[Callable, Callable]] = {
-    "abrelu": (_abrelu_pair, _abrelu_diag),
-    "abstep": (_abstep_pair, _abstep_diag),
-    "erf": (_erf_pair, _erf_diag),
-}
-
-
-def _slopes(act: Activation) -> tuple:
-    if act.slopes is None:
-        return ()
-    return tuple(mpmath.mpf(sp.Rational(s).p) / sp.Rational(s).q for s in act.slopes)
-
-
-def kernel_matrix(act: Activation, S: mpmath.matrix, D: list[list] | None = None,
-                  rows: list[int] | None = None) -> mpmath.matrix:
-    """``V_phi(S)`` at the current precision for a closed-form activation.
-
-    ``D[i][j] = S_ii S_jj - S_ij^2`` may be supplied (exact, then rounded);
-    otherwise it is computed in working precision (and clipped at 0).
-    ``rows`` restricts the computation to those indices (others are 0).
-    """
-    pair, diag = KERNEL_EVALUATORS[act.kernel_family]
-    slopes = _slopes(act)
-    n = S.rows
-    idx = range(n) if rows is None else rows
-    V = mpmath.zeros(n, n)
-    zero = mpmath.mpf(0)
-    for a_pos, i in enumerate(idx):
-        V[i, i] = diag(slopes, S[i, i])
-        for j in list(idx)[a_pos + 1:]:
-            d = D[i][j] if D is not None else S[i, i] * S[j, j] - S[i, j] ** 2
-            v = pair(slopes, max(S[i, i], zero), max(S[j, j], zero), S[i, j], max(d, zero))
-            V[i, j] = V[j, i] = v
-    return V
-
-
-# ---------------------------------------------------------------------------
 # Exact rank and factor of a PSD matrix (for the RS integral)
 # ---------------------------------------------------------------------------
 
@@ -415,7 +327,7 @@ def _closed_form(S: ExactMatrix, act: Activation | None) -> tuple[mpmath.matrix,
         scale = max(abs(x) for row in S for x in row)
         return S_mp, 2 * u * _mpf(scale)
     D = [[_mpf(S[i][i] * S[j][j] - S[i][j] ** 2) for j in range(n)] for i in range(n)]
-    V = kernel_matrix(act, S_mp, D)
+    V = kernel_matrix_mp(act, S_mp, D)
     scale = max([mpmath.mpf(1)] + [abs(V[i, j]) for i in range(n) for j in range(n)]
                 + [abs(S_mp[i, j]) for i in range(n) for j in range(n)])
     return V, CLOSED_FORM_ULPS * u * scale
@@ -458,9 +370,7 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     lam_max, lam_min = max(lam), min(lam)
     pairs = [(i, j) for a, i in enumerate(active) for j in active[a:]]
     R_rows = {i: [R[i, k] for k in range(r)] for i in active}
-    slopes = _slopes(act) if act is not None else ()
-    pair_fn = KERNEL_EVALUATORS[act.kernel_family][0] if act is not None else None
-    diag_fn = KERNEL_EVALUATORS[act.kernel_family][1] if act is not None else None
+    kernel = closed_form_kernel(act) if act is not None else None
     zero = mpmath.mpf(0)
 
     def integrand(s: mpmath.mpf) -> list:
@@ -472,14 +382,14 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
             Sp[i, j] = mpmath.fdot(scaled[i], R_rows[j])  # [S (I + 2 s S)^-1]_ij
         out = []
         for i, j in pairs:
-            if act is None:
+            if kernel is None:
                 v = Sp[i, j]
             elif i == j:
-                v = diag_fn(slopes, Sp[i, i])
+                v = kernel.diag(MPMATH, max(Sp[i, i], zero))[0]
             else:
                 sii, sjj, sij = Sp[i, i], Sp[j, j], Sp[i, j]
                 d = sii * sjj - sij * sij
-                v = pair_fn(slopes, sii, sjj, sij, max(d, zero))
+                v = _pair(kernel, sii, sjj, sij, max(d, zero))
             out.append(weight * v)
         return out
 
@@ -505,6 +415,14 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     details = {"quadrature": "exp-sinh (double exponential) on [0, inf)",
                "level": res.level, "evaluations": res.evaluations, "rank_S": r}
     return F, n * res.error, details, notes
+
+
+def _pair(kernel: PairKernel, sii: mpmath.mpf, sjj: mpmath.mpf, sij: mpmath.mpf,
+          d: mpmath.mpf) -> mpmath.mpf:
+    """``V_ij`` of a pair (0 at a non-positive variance when ``phi(0) = 0``)."""
+    if kernel.vanishes_at_zero_variance and (sii <= 0 or sjj <= 0):
+        return mpmath.mpf(0)
+    return kernel.pair(MPMATH, sii, sjj, sij, grad=False, D=d)[0]
 
 
 def _gaussian_quadrature(S: ExactMatrix, act: Activation, dps: int, steps: tuple[str, ...]

@@ -51,10 +51,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from numerics.arith import AcbOps, ArbDiscriminantOps, ArbOps, flint
 from numerics.centred_search import CentredResidual, Generator
-from numerics.certify import ArbOps, _flint
-from numerics.jacobian import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
-from numerics.rs_derivative import AcbOps
+from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
 from numerics.rs_vertex import vertex_exclusion
 from theory.activations import Activation
 from theory.errors import PrecisionError
@@ -68,16 +67,6 @@ BUDGET = 256
 #: Integrand evaluations allowed to one ``acb.integral`` (it returns a wider, still
 #: valid, enclosure when the limit is hit).
 EVAL_LIMIT = 2000
-
-
-class _ArbDisc(ArbOps):
-    """Real balls with a known tight enclosure of the pair discriminant."""
-
-    def __init__(self, discriminant: Any) -> None:
-        self.discriminant = discriminant
-
-    def sqrtpos(self, x: Any) -> Any:
-        return ArbOps.sqrtpos(self.discriminant)
 
 
 def _mixed(P: Sequence[Sequence[Fraction]], Q: Sequence[Sequence[Fraction]]) -> Fraction:
@@ -136,7 +125,7 @@ class RSCentredResidual(CentredResidual):
     # -- the layer -------------------------------------------------------------------
     def layer_values(self, coords: Sequence[Any], jac: bool,
                      ) -> tuple[list[Any], list[list[Any]]]:
-        arb = _flint().arb
+        arb = flint.arb
         lam = [x / r for x, r in zip(coords, self.ranks, strict=True)]
         ncls = len(self.classes)
         nout = ncls * (1 + (len(self.free) if jac else 0))
@@ -159,7 +148,6 @@ class RSCentredResidual(CentredResidual):
         return F, dF
 
     def _acb(self, lam: Sequence[Any], nout: int) -> list[Any] | None:
-        flint = _flint()
         prec = flint.ctx.prec
         lam_c = [flint.acb(x) for x in lam]
         # the goal: the working precision for points, a little below the box's own
@@ -215,7 +203,7 @@ class RSCentredResidual(CentredResidual):
     def _riemann(self, lam: Sequence[Any], jac: bool, nout: int) -> list[Any]:
         """Adaptive interval Riemann sum on both segments: start from ``PIECES`` equal
         pieces and bisect the piece of widest contribution, ``BUDGET`` evaluations."""
-        arb = _flint().arb
+        arb = flint.arb
         total = [arb(0)] * nout
         for tail in (False, True):
             def piece(a: Fraction, b: Fraction, tail: bool = tail,
@@ -293,7 +281,7 @@ class RSCentredResidual(CentredResidual):
                 grads[c] = (g, 0, 0)
             else:
                 D = sum((d_ * mu[g] * mu[h] for g, h, d_ in disc[c]), one * 0)
-                dops = _ArbDisc(D) if real else AcbOps(ops.analytic, D)
+                dops = ArbDiscriminantOps(D) if real else AcbOps(ops.analytic, D)
                 ci, cj = self.diagonals[c]
                 v, gi, gj, gij = pair_value_grad(self.family, self.slopes, M[ci], M[cj], M[c],
                                                  dops, grad=jac)
@@ -320,7 +308,7 @@ class RSCentredResidual(CentredResidual):
                       ) -> tuple[list[Any], Any, list[Any], list[Any]]:
         """``mu_g``, the weight and the factors of its and ``mu_g``'s ``lambda``-derivatives
         over a segment ``x`` and a box ``lam``: each monotone factor from its corners."""
-        arb = _flint().arb
+        arb = flint.arb
         xl, xh = x.lower(), x.upper()
         if xl < 0:
             xl = arb(0)
@@ -364,7 +352,7 @@ class RSCentredResidual(CentredResidual):
     def _constants(self) -> tuple[list[list[Any]], dict[int, list], list[list[Any]]]:
         """Per precision, as balls: projector entries at the classes, discriminant
         coefficients, and the directions of ``t`` in ``lambda``."""
-        prec = _flint().ctx.prec
+        prec = flint.ctx.prec
         if prec not in self.cache:
             c = ArbOps.const
             self.cache[prec] = (
@@ -380,7 +368,7 @@ def _hull(a: Any, b: Any) -> Any:
 
 def _q(ul: Any, uh: Any, ll: Any, lh: Any) -> Any:
     """``q = v^2 / (v^2 + 2 l)`` in ``[0, 1]``: increasing in ``v^2``, decreasing in ``l``."""
-    arb = _flint().arb
+    arb = flint.arb
     lo = arb(1) if lh == 0 else (ul / (ul + 2 * lh) if ul > 0 else arb(0))
     hi = arb(1) if ll == 0 else uh / (uh + 2 * ll)
     return _hull(lo, hi)

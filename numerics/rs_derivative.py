@@ -135,14 +135,8 @@ from typing import Any
 
 import numpy as np
 
-from numerics.certify import ArbOps, _flint
-from numerics.jacobian import (
-    InfiniteDerivative,
-    diag_value_grad,
-    exact_fraction,
-    kernel_params,
-    pair_value_grad,
-)
+from numerics.arith import AcbOps, exact_fraction, flint
+from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
 from theory.activations import Activation
 from theory.errors import InvalidInputError, NotClosedFormError, PrecisionError
 from theory.layers import LayerKind
@@ -151,48 +145,9 @@ from theory.layers import LayerKind
 GUARD_BITS = 20
 
 
-class AcbOps(ArbOps):
-    """Complex balls for the kernel formulas, with arb's analyticity checks
-    (``const``, ``pi`` and ``may_be_zero`` are :class:`numerics.certify.ArbOps`'s).
-
-    ``analytic`` is the flag :func:`flint.acb.integral` passes to the integrand:
-    when set, each branch-cut function returns a non-finite ball unless it is
-    analytic on the whole input ball.
-    """
-
-    name = "acb"
-
-    def __init__(self, analytic: bool, discriminant: Any = None) -> None:
-        self.analytic = analytic
-        self.discriminant = discriminant
-
-    def sqrtpos(self, x: Any) -> Any:
-        """``sqrt(x)`` (branch cut checked with ``analytic``).  The kernels take the root
-        of one quantity only, the discriminant ``D``; when a tighter enclosure of it
-        is known (``discriminant``, by Cauchy-Binet) it is used instead of ``x`` (both
-        enclose the same number: a ball not overlapping ``x`` is a bug, non-finite)."""
-        if self.discriminant is not None:
-            if not x.overlaps(self.discriminant):
-                flint = _flint()
-                return flint.acb(flint.arb.nan())
-            x = self.discriminant
-        return x.sqrt(analytic=self.analytic)
-
-    def atan2_sqrt(self, root: Any, x: Any) -> Any:
-        """``atan2(root, x) = pi/2 - atan(x / root)`` for ``Re root > 0``; with
-        ``analytic``, non-finite unless the ball ``z = x / root`` misses ``atan``'s
-        branch cuts ``i(-oo, -1] U i[1, oo)`` (``Re z`` excludes 0 or ``|Im z| < 1``)."""
-        flint = _flint()
-        z = x / root
-        if self.analytic and z.real.contains(0) and not (abs(z.imag) < 1):
-            return flint.acb(flint.arb.nan())
-        return flint.arb.pi() / 2 - z.atan()
-
-
 def helmert_frame(n: int) -> Any:
     """Orthonormal basis of ``1^perp`` as an ``n x (n-1)`` ``arb_mat``: column ``k``
     is ``(e_1 + ... + e_k - k e_(k+1)) / sqrt(k (k+1))``."""
-    flint = _flint()
     Q = flint.arb_mat(n, n - 1)
     for k in range(1, n):
         c = 1 / flint.arb(k * (k + 1)).sqrt()
@@ -207,7 +162,6 @@ def near_orthogonal_frame(V: np.ndarray) -> Any:
     orthogonal ``V``: ``H_1 ... H_(r-1) diag(+-1)`` with Householder reflections
     ``H = I - 2 w w^T / (w^T w)`` for the (exact binary) float vectors ``w`` of the QR
     factorisation of ``V``; orthogonal whatever the rounding of ``w``."""
-    flint = _flint()
     r = V.shape[0]
     A = np.array(V, dtype=float)
     U = flint.arb_mat(r, r, [1 if i == j else 0 for i in range(r) for j in range(r)])
@@ -228,7 +182,6 @@ def near_orthogonal_frame(V: np.ndarray) -> Any:
 
 
 def _ball(x: Any) -> Any:
-    flint = _flint()
     if isinstance(x, flint.arb):
         return x
     q = exact_fraction(x)
@@ -236,7 +189,6 @@ def _ball(x: Any) -> Any:
 
 
 def _ball_matrix(M: Sequence[Sequence[Any]]) -> Any:
-    flint = _flint()
     n = len(M)
     out = flint.arb_mat(n, n)
     for i in range(n):
@@ -247,7 +199,6 @@ def _ball_matrix(M: Sequence[Sequence[Any]]) -> Any:
 
 def _certify_positive_definite(K: Any) -> None:
     """Every leading principal minor of ``K`` certified ``> 0`` (Sylvester), else raise."""
-    flint = _flint()
     r = K.nrows()
     for m in range(1, r + 1):
         minor = flint.arb_mat(m, m, [K[i, j] for i in range(m) for j in range(m)]).det()
@@ -260,7 +211,7 @@ def _certify_positive_definite(K: Any) -> None:
 
 
 def _to_acb(M: Any) -> Any:
-    return _flint().acb_mat(M)
+    return flint.acb_mat(M)
 
 
 @dataclass
@@ -321,7 +272,6 @@ def _face_frame(n: int, groups: Sequence[Sequence[int]], rc: bool) -> tuple[Any,
     and single points, ``B`` the last ``q - 1`` columns of the Householder reflection
     ``I - v v^T / (1 - x_1)``, ``v = x - e_1``, ``x = (sqrt|C|)_C / sqrt n`` (with RC:
     orthogonal to ``1 = F (sqrt|C|)_C``), or ``B = I`` without RC."""
-    flint = _flint()
     member = {i: g for g, group in enumerate(groups) for i in group}
     cells: list[list[int]] = []
     index: dict[int, int] = {}
@@ -381,7 +331,6 @@ class _Integrand:
     def __init__(self, K: Any, dKs: Sequence[Any], R: Any, act: Activation | None,
                  pairs: Sequence[tuple[int, int]], tail: bool,
                  kernel: _KernelBlock | None = None) -> None:
-        flint = _flint()
         self.K, self.dKs = _to_acb(K), [_to_acb(d) for d in dKs]
         self.R, self.RT = _to_acb(R), _to_acb(R.transpose())
         self.r = K.nrows()
@@ -418,11 +367,9 @@ class _Integrand:
         return self.cache[key]
 
     def _nan(self) -> list[Any]:
-        flint = _flint()
         return [flint.acb(flint.arb.nan())] * (len(self.pairs) * (1 + len(self.dKs)))
 
     def _evaluate(self, x: Any, analytic: bool) -> list[Any]:
-        flint = _flint()
         r = self.r
         eye = flint.acb_mat(r, r, [1 if i == j else 0 for i in range(r) for j in range(r)])
         if self.tail:
@@ -522,7 +469,6 @@ class _Integrand:
 
 def _integrate(f: Callable[[Any, bool], list[Any]], index: int, goal_bits: int) -> Any:
     """Enclosure of ``int_0^1 f(x)[index] dx`` (``acb.integral``), as a real ball."""
-    flint = _flint()
     tol = flint.arb((1, -goal_bits))  # 2^-goal_bits exactly
     value = flint.acb.integral(lambda x, analytic: f(x, analytic)[index], 0, 1,
                                rel_tol=tol, abs_tol=tol)
@@ -578,7 +524,6 @@ def rs_shape_and_derivatives(
     PrecisionError
         When an integral's enclosure is not finite.
     """
-    flint = _flint()
     if not layer.rs:
         raise NotClosedFormError("rs_shape_and_derivatives is for layers with RS")
     if act is not None and not (act.kernel_family == "abrelu" and act.degree == 1):
@@ -601,7 +546,6 @@ def rs_shape_and_derivatives(
 
 def _shape_and_derivatives(G, directions, layer, act, sigma, n, goal, groups=()
                            ) -> tuple[list[list[Any]], list[list[list[Any]]]]:
-    flint = _flint()
     linear = act is None or act.slopes[0] == act.slopes[1]
     if layer.rc and n == 2 and not linear:
         raise NotClosedFormError(

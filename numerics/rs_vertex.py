@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from numerics.certify import ArbOps, _flint
+from numerics.arith import ArbOps, flint
 
 #: Pieces of ``[0, tau]`` on which ``h`` is enclosed.
 PIECES = 64
@@ -64,7 +64,7 @@ class _Bounds:
     """The constants of the lemma for ``rho`` and ``w2 = |w_C|^2`` (arb balls)."""
 
     def __init__(self, rho: int, w2: Fraction) -> None:
-        arb = _flint().arb
+        arb = flint.arb
         r = arb(rho)
         e3 = arb(2) ** arb(1.5) * ((r + 3) / 2).gamma() / (r / 2).gamma()
         c3 = e3 / (ArbOps.const(w2).sqrt() * (2 * arb.pi()).sqrt())
@@ -76,7 +76,7 @@ class _Bounds:
         """``c_C >= n (a^2+b^2) tau * this`` (steps (ii)-(iii); nan where ``S* < 0``)."""
         inner = self.r * self.Q * self.Q - tau * tau / (1 - tau * tau)
         if not inner > 0:
-            return _flint().arb.nan()
+            return flint.arb.nan()
         return self.lead * (inner.sqrt() - tau)
 
     def separation(self, tau):

@@ -34,13 +34,13 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Any
 
+from numerics.arith import ArbOps, flint
 from numerics.centred_search import CentredResidual
-from numerics.certify import ArbOps, _flint
 
 
 def _arcsin_ratio(z: Any) -> Any:
     """An enclosure of ``A(z) = arcsin(z) / z`` (``A(0) = 1``) for a real ball ``|z| < 1``."""
-    arb = _flint().arb
+    arb = flint.arb
     m = abs(z).upper()
     if m == 0:
         return arb(1)
@@ -72,7 +72,7 @@ class ScaledCentredResidual(CentredResidual):
         -1, 0, 1 to themselves and ``F`` is a multiple of ``S``: ``F_hat(S) = S``.
         (For example the two antipodal points of a 2-point cluster, or two clusters of
         equal size collapsed at ``+y`` and ``-y``.)"""
-        arb = _flint().arb
+        arb = flint.arb
         K = len(self.gens)
         out = []
         for size in range(1, K + 1):
@@ -98,7 +98,7 @@ class ScaledCentredResidual(CentredResidual):
     def _parts(self, t: Sequence[Any], jac: bool) -> tuple[list[Any], list[list[Any]]]:
         """``F`` (or ``F / sigma`` next to ``sigma = 0``) at the classes, and its
         derivatives along the free directions and ``sigma``."""
-        arb = _flint().arb
+        arb = flint.arb
         scaled, _, _ = self._consts()
         u, sigma = t[:-1], t[-1]
         coords = self._coordinates(u)
@@ -129,7 +129,7 @@ class ScaledCentredResidual(CentredResidual):
         return self.normalise(F, dF)
 
     def __call__(self, t: Sequence[Any], jac: bool) -> tuple[list[Any], Any]:
-        arb = _flint().arb
+        arb = flint.arb
         u, sigma = list(t[:-1]), t[-1]
         try:
             F, dF = self._parts(t, jac)

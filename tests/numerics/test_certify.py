@@ -17,7 +17,8 @@ import pytest
 import sympy as sp
 from flint import acb, acb_mat, arb
 
-from numerics.certify import certify, enclose_clusters, workprec
+from numerics.arith import workprec
+from numerics.certify import certify, enclose_clusters
 from numerics.fixed_points import find_fixed_points
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.families import get_family

@@ -35,9 +35,9 @@ import pytest
 import sympy as sp
 from scipy.optimize import root
 
+from numerics.arith import exact_fraction
 from numerics.fastmaps import fast_mean_field_map
 from numerics.fixed_points import find_fixed_points
-from numerics.jacobian import exact_fraction
 from numerics.maps import shape_map
 from proofs_check.commands.fixed_points import analyse
 from theory.errors import GramError, InvalidInputError
@@ -98,7 +98,7 @@ def test_erf_correlation_lemma() -> None:
     # arcsin(u c) - c arcsin(u) on [-1, 1] but -1, 0, 1 (the proven 1-D interval search)
     from fractions import Fraction
 
-    from numerics.certify import ArbOps, workprec
+    from numerics.arith import ArbOps, workprec
     from numerics.fixed_points import _search_1d
 
     y = sp.Symbol("y", positive=True)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from numerics.arith import exact_fraction
 from numerics.fastmaps import fast_mean_field_map
 from numerics.fixed_points import find_fixed_points
-from numerics.jacobian import exact_fraction
 from numerics.maps import shape_map
 from theory.errors import InvalidInputError, NotClosedFormError
 
@@ -202,7 +202,7 @@ def test_exact_zero_gets_a_tight_enclosure() -> None:
     # residual contains 0 there and the enclosure comes from interval Newton
     from fractions import Fraction
 
-    from numerics.certify import workprec
+    from numerics.arith import workprec
     from numerics.fixed_points import _search_1d
 
     with workprec(100):

@@ -14,12 +14,8 @@ import mpmath
 import pytest
 import sympy as sp
 
-from numerics.jacobian import (
-    directional_derivatives,
-    exact_fraction,
-    jacobian,
-    trace_zero_basis,
-)
+from numerics.arith import exact_fraction
+from numerics.jacobian import directional_derivatives, jacobian, trace_zero_basis
 from numerics.maps import shape_map
 from numerics.symmetry import blocks, components, project, total_dimension
 from theory.families import get_family

@@ -10,7 +10,7 @@ from fractions import Fraction
 import flint
 import pytest
 
-from numerics.certify import workprec
+from numerics.arith import workprec
 from numerics.krawczyk import find_zeros, injective_neighbourhood
 
 

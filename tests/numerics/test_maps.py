@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics.maps import KERNEL_EVALUATORS, _slopes, map_method, mean_field_map, shape_map
+from numerics.arith import MPMATH
+from numerics.kernels import closed_form_kernel
+from numerics.maps import map_method, mean_field_map, shape_map
 from numerics.precision import working_precision
 from theory.activations import get_activation
 from theory.errors import GramError, InvalidInputError, PrecisionError
@@ -62,21 +64,20 @@ def test_relu_at_correlation_zero():
 @pytest.mark.parametrize("name", ["relu", "identity", "abs", "leaky_relu(1/5)", "step", "sign",
                                   "erf"])
 def test_stable_evaluators_equal_theory_kernels(name):
-    """Route: sympy.lambdify of theory.kernels at 50 digits vs our atan2 evaluation."""
+    """Route: sympy.lambdify of theory.kernels at 50 digits vs numerics.kernels (atan2)."""
     act = get_activation(name)
     Sii, Sjj, Sij = sp.symbols("a b c")
     f = sp.lambdify((Sii, Sjj, Sij), kernel(act, Sii, Sjj, Sij), modules="mpmath")
     g = sp.lambdify(Sii, kernel_diagonal(act, Sii), modules="mpmath")
-    pair, diag = KERNEL_EVALUATORS[act.kernel_family]
+    numeric = closed_form_kernel(act)
     rng = np.random.default_rng(1)
     with mpmath.workdps(50):
-        slopes = _slopes(act)
         for _ in range(20):
             a, b = mpmath.mpf(rng.uniform(0.1, 3)), mpmath.mpf(rng.uniform(0.1, 3))
             c = mpmath.mpf(rng.uniform(-0.99, 0.99)) * mpmath.sqrt(a * b)
-            mine = pair(slopes, a, b, c, a * b - c * c)
+            mine = numeric.pair(MPMATH, a, b, c, grad=False)[0]
             assert abs(mine - f(a, b, c)) < mpmath.mpf(10) ** -45
-            assert abs(diag(slopes, a) - g(a)) < mpmath.mpf(10) ** -45
+            assert abs(numeric.diag(MPMATH, a)[0] - g(a)) < mpmath.mpf(10) ** -45
 
 
 def test_relu_kernel_exact_at_identical_points():

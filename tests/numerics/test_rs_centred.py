@@ -13,8 +13,8 @@ import mpmath
 import numpy as np
 import pytest
 
+from numerics.arith import ArbOps, workprec
 from numerics.centred_search import generators
-from numerics.certify import ArbOps, workprec
 from numerics.fastmaps import fast_mean_field_map
 from numerics.fixed_points import find_fixed_points
 from numerics.maps import shape_map

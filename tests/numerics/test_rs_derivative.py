@@ -30,8 +30,9 @@ import pytest
 import sympy as sp
 from flint import arb
 
-from numerics.certify import ArbOps, certify, workprec
-from numerics.jacobian import MpOps, directional_derivatives, shape_and_derivatives
+from numerics.arith import ArbOps, MpOps, workprec
+from numerics.certify import certify
+from numerics.jacobian import directional_derivatives, shape_and_derivatives
 from numerics.maps import shape_map
 from numerics.rs_derivative import rs_shape_and_derivatives
 from numerics.symmetry import blocks

@@ -17,8 +17,9 @@ from fractions import Fraction
 import mpmath
 import pytest
 
+from numerics.arith import ArbOps, workprec
 from numerics.centred_search import generators
-from numerics.certify import ArbOps, workprec
+from numerics.kernels import kernel_matrix_mp
 from numerics.maps import mean_field_map
 from numerics.rs_vertex import _Bounds, vertex_exclusion
 
@@ -67,7 +68,6 @@ def test_spread_of_the_kernel_against_step_ii(sizes) -> None:
     # M = mu_C Pi_C + mu_w Pi_w, V the closed-form ReLU kernel (numerics.maps, no
     # integral).  The true deficit (rho/2 - <V, Pi_C>/mu_C)/sqrt(x) is ~2.0 (n = 5) and
     # ~6.7 (n = 8) against c3 = 11.4 and 49.1: a c3 several times too small is caught.
-    from numerics.maps import kernel_matrix
     from theory.activations import get_activation
 
     n = sum(sizes)
@@ -81,7 +81,7 @@ def test_spread_of_the_kernel_against_step_ii(sizes) -> None:
         for x in (mpmath.mpf(10) ** -k for k in (1, 2, 3, 4, 5)):
             M = mpmath.matrix([[x * C.projector[i][j] + W.projector[i][j] for j in range(n)]
                                for i in range(n)])
-            V = kernel_matrix(get_activation("relu"), M)
+            V = kernel_matrix_mp(get_activation("relu"), M)
             spread = _inner(V, C.projector)
             assert spread >= x * (mpmath.mpf(C.rank) / 2 - c3 * mpmath.sqrt(x))
             assert (mpmath.mpf(C.rank) / 2 - spread / x) / mpmath.sqrt(x) < c3

@@ -11,9 +11,9 @@ import mpmath
 import numpy as np
 import pytest
 
+from numerics.arith import exact_fraction
 from numerics.fastmaps import fast_mean_field_map
 from numerics.fixed_points import find_fixed_points
-from numerics.jacobian import exact_fraction
 from numerics.maps import shape_map
 
 
