@@ -3,7 +3,7 @@
 Run ``python bench/bench_maps.py``.  For ``n = 8`` and RC+RS+ReLU (batch norm) on a
 random Gram matrix, it times
 
-* the float64 RS integral (:func:`numerics.fastmaps.fast_mean_field_map`), whose error
+* the float64 RS integral (:func:`numerics.maps.fast.fast_mean_field_map`), whose error
   is checked against the mpmath path at 30 digits;
 * plain Monte Carlo of ``E[psi(h) psi(h)^T]``: its error is ``std / sqrt(N)`` per entry,
   so reaching accuracy ``eps = 1e-6`` (one standard error) takes
@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from numerics.fastmaps import fast_mean_field_map  # noqa: E402
-from numerics.maps import mean_field_map  # noqa: E402
+from numerics.maps.fast import fast_mean_field_map  # noqa: E402
+from numerics.maps.precise import mean_field_map  # noqa: E402
 
 N_POINTS = 8
 TARGET = 1e-6

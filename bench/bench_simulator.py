@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from numerics.sampling import LayerSampler, single_blas_thread
-from numerics.simulate import SimulationConfig, simulate
+from numerics.simulation.sampling import LayerSampler, single_blas_thread
+from numerics.simulation.simulate import SimulationConfig, simulate
 
 
 def per_call(fn, repeat: int) -> float:

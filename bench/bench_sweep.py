@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import time
 
-from numerics.simulate import SimulationConfig, simulate
+from numerics.simulation.simulate import SimulationConfig, simulate
 from numerics.sweep import SweepConfig, Task, run_sweep
 
 

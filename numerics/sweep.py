@@ -3,8 +3,8 @@
 A *sweep* is the Cartesian product of the grid axes ``n x width x depth x layer
 x activation`` (the *cells*); every cell runs ``trials`` independent networks,
 split into *tasks* of at most ``chunk_trials`` trials.  Each task is one call of
-the simulator (:func:`numerics.simulate.simulate` for the ``cluster-odd`` and
-``gram`` statistics, :func:`numerics.lyapunov.lyapunov` for ``lyapunov``).
+the simulator (:func:`numerics.simulation.simulate.simulate` for the ``cluster-odd`` and
+``gram`` statistics, :func:`numerics.simulation.lyapunov.lyapunov` for ``lyapunov``).
 
 Reproducibility does not depend on scheduling
     Task ``(cell, chunk)`` is seeded with
@@ -31,7 +31,7 @@ Statistics per cell (95% intervals throughout)
     ``cluster-odd``
         The first-hitting depth ``tau`` of the cluster + odd configuration (the
         first layer ``l`` where the test of
-        :func:`numerics.statistics.cluster_odd_test` holds; the simulator's
+        :func:`numerics.simulation.statistics.cluster_odd_test` holds; the simulator's
         ``first_cluster_odd_layer``).  At each recorded depth ``L``: the
         empirical CDF ``F(L) = #{tau <= L} / T`` with a pointwise Wilson interval
         *and* a simultaneous Dvoretzky-Kiefer-Wolfowitz band
@@ -39,7 +39,7 @@ Statistics per cell (95% intervals throughout)
         fraction of trials in the configuration at ``L`` (Wilson), and the
         cumulative merge counts by mechanism (``zeroed`` / ``met``).
     ``lyapunov``
-        Each exponent of :mod:`numerics.lyapunov` pooled over the cell's trials:
+        Each exponent of :mod:`numerics.simulation.lyapunov` pooled over the cell's trials:
         mean per-trial rate with a Student-t interval.
     ``gram``
         At each recorded depth, the mean of each entry ``G_ij`` (``i <= j``) of
@@ -65,9 +65,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from numerics.lyapunov import Exponent, LyapunovConfig, lyapunov, mean_field_value
-from numerics.simulate import SimulationConfig, simulate
-from numerics.statistics import mean_interval, wilson_interval
+from numerics.simulation.lyapunov import Exponent, LyapunovConfig, lyapunov, mean_field_value
+from numerics.simulation.simulate import SimulationConfig, simulate
+from numerics.simulation.statistics import mean_interval, wilson_interval
 from theory.errors import InvalidInputError, UnknownNameError
 
 try:  # POSIX advisory lock on the checkpoint (absent on Windows: no lock taken)
@@ -149,9 +149,9 @@ class SweepConfig:
     seed
         Root seed of every task's ``SeedSequence``.
     weights, sigma_w2, eps
-        As in :class:`numerics.simulate.SimulationConfig`.
+        As in :class:`numerics.simulation.simulate.SimulationConfig`.
     at, delta, burn_in, rho
-        As in :class:`numerics.lyapunov.LyapunovConfig` (``lyapunov`` only).
+        As in :class:`numerics.simulation.lyapunov.LyapunovConfig` (``lyapunov`` only).
     """
 
     n: list[int] = field(default_factory=lambda: [8])

@@ -1,8 +1,8 @@
 r"""Public assertion helpers: the mean-field prediction against finite-width simulation.
 
 :func:`assert_mean_field_agrees` draws ``T`` independent batches whose Gram
-matrix is exactly ``G`` (:func:`numerics.simulate.batch_from_gram`), pushes each
-through ``depth`` random layers of width ``d`` (:class:`numerics.sampling.LayerSampler`)
+matrix is exactly ``G`` (:func:`numerics.simulation.simulate.batch_from_gram`), pushes each
+through ``depth`` random layers of width ``d`` (:class:`numerics.simulation.sampling.LayerSampler`)
 at two widths ``d_1 < d_2``, and compares the simulated Gram matrices with the
 mean-field prediction ``F(G)`` (``F`` composed ``depth`` times).
 
@@ -29,8 +29,8 @@ between entries): the half-width is ``q se + e_pred + e_round`` with
   freedom (the standard errors are estimated from ``T`` trials; ``T - 1`` is the
   smaller of the two widths' degrees of freedom, so the quantile is conservative);
 * ``e_pred`` the error bound of the prediction as reported by the map
-  (:func:`mean_field_prediction`: the rigorous bound of :mod:`numerics.maps`
-  for closed forms and the RS integral, the estimate of :mod:`numerics.fastmaps`
+  (:func:`mean_field_prediction`: the rigorous bound of :mod:`numerics.maps.precise`
+  for closed forms and the RS integral, the estimate of :mod:`numerics.maps.fast`
   for quadrature and RQMC);
 * ``e_round = d_2 u max(1, max|E|) (d_2 + d_1)/(d_2 - d_1)`` (``u`` the float64
   machine epsilon): the worst-case rounding error ``d u sum|terms|`` of a
@@ -78,13 +78,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from numerics.fastmaps import fast_mean_field_map
-from numerics.maps import map_method
-from numerics.maps import mean_field_map as precise_map
-from numerics.sampling import LayerSampler, single_blas_thread
-from numerics.simulate import batch_from_gram
-from numerics.statistics import gram as batch_gram
-from numerics.statistics import tie_representatives
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import map_method
+from numerics.maps.precise import mean_field_map as precise_map
+from numerics.simulation.sampling import LayerSampler, single_blas_thread
+from numerics.simulation.simulate import batch_from_gram
+from numerics.simulation.statistics import gram as batch_gram
+from numerics.simulation.statistics import tie_representatives
 from theory.activations import Activation, get_activation
 from theory.errors import InvalidInputError, PrecisionError
 from theory.layers import LayerKind, parse_layer
@@ -107,9 +107,9 @@ def mean_field_prediction(
 ) -> tuple[np.ndarray, float]:
     """``F^depth(G)`` and a bound on its entrywise error.
 
-    ``precision="precise"`` uses :func:`numerics.maps.mean_field_map` (exact
+    ``precision="precise"`` uses :func:`numerics.maps.precise.mean_field_map` (exact
     rational covariance, mpmath at 15 digits, rigorous rounding / quadrature
-    bound); ``"fast"`` uses :func:`numerics.fastmaps.fast_mean_field_map`
+    bound); ``"fast"`` uses :func:`numerics.maps.fast.fast_mean_field_map`
     (float64, estimated error); ``"auto"`` takes ``precise`` for the closed-form
     and RS-integral methods and ``fast`` for quadrature / RQMC.  The bound of a
     composition adds the per-layer bounds, each propagated with a Lipschitz

@@ -44,16 +44,16 @@ REGIMES = ("mean-field", "finite-width")
 VERDICTS = ("confirmed", "refuted", "regime-dependent", "inconclusive")
 
 
-def _jsonable(x: Any) -> Any:
+def plain_json(x: Any) -> Any:
     """Plain JSON values (floats kept, non-finite floats as strings, numpy unwrapped)."""
     if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
+        return {str(k): plain_json(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
+        return [plain_json(v) for v in x]
     if isinstance(x, bool) or x is None or isinstance(x, str | int):
         return x
     if hasattr(x, "tolist"):
-        return _jsonable(x.tolist())
+        return plain_json(x.tolist())
     if isinstance(x, float):
         return x if math.isfinite(x) else str(x)
     try:
@@ -85,7 +85,7 @@ class Check:
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "regime": self.regime, "passed": self.passed,
-                "detail": self.detail, "evidence": _jsonable(self.evidence),
+                "detail": self.detail, "evidence": plain_json(self.evidence),
                 "decisive": self.decisive}
 
 

@@ -6,7 +6,7 @@ A *claim* says that a user expression equals a quantity this project derives
 ``kernel``
     ``V_phi(S)_ij = E[phi(z_i) phi(z_j)]`` as an expression in ``Sii, Sjj, Sij``,
     or in ``c`` at unit variances (:mod:`theory.kernels`; for activations without
-    closed form, the quadrature of :mod:`numerics.maps`).
+    closed form, the quadrature of :mod:`numerics.maps.precise`).
 ``reduced-map``
     one parameter of the reduced shape map ``F_hat`` of a family, in the family's
     parameters and ``n`` (and ``m``) (:func:`theory.reduce.reduced_map`).
@@ -868,7 +868,7 @@ def _verify_kernel(text: str, activation: str, dps: int, rng: random.Random
         checks, counter = _compare(claim, _symbolic_reference([ref]), points, dps)
         return "numeric", None, sp.sstr(ref), checks, counter, context
     # No closed form: 2-D Gaussian quadrature of numerics at the requested digits.
-    from numerics.maps import mean_field_map
+    from numerics.maps.precise import mean_field_map
 
     def reference(point: dict) -> list[Any]:
         sii = point.get(SII, sp.Integer(1))
@@ -886,7 +886,7 @@ def _verify_kernel(text: str, activation: str, dps: int, rng: random.Random
 
 def _numeric_member_reference(setup: _Setup, dps: int, parameter: sp.Symbol,
                               values_at: Callable[[dict], dict]) -> Reference:
-    """Enclosure of ``parameter`` of ``F_hat(G)`` from ``numerics.maps.shape_map`` on the
+    """Enclosure of ``parameter`` of ``F_hat(G)`` from ``numerics.maps.precise.shape_map`` on the
     explicit ``n x n`` member ``G = values_at(point)`` (its stated error bound, widened by
     the rounding of irrational member entries to ``dps + 40`` digits)."""
     from theory.cells import CellMatrix
@@ -929,7 +929,7 @@ _MEMBER_CACHE: dict[tuple, tuple[dict, Any, list[int]]] = {}
 
 def _member_image_uncached(setup: _Setup, dps: int, values: dict, n_value: int,
                            m_value: int | None) -> tuple[dict, Any, list[int]]:
-    from numerics.maps import shape_map
+    from numerics.maps.precise import shape_map
     from theory.families import m, n
 
     fam = setup.family
@@ -996,7 +996,7 @@ def _verify_reduced_map(text: str, setup: _Setup, parameter: str | None, dps: in
         points = _family_points(fam, rng, extra_n, True, True)
         checks, counter = _compare(claim, _symbolic_reference([ref]), points, dps)
         return _Outcome("numeric", None, sp.sstr(ref), checks, counter, context)
-    context["reference"] = "numerics.maps.shape_map (the RS integral does not close)"
+    context["reference"] = "numerics.maps.precise.shape_map (the RS integral does not close)"
     points = _family_points(fam, rng, extra_n, False, True)
     reference = _numeric_member_reference(
         setup, dps, p, lambda pt: {s: pt[s] for s in fam.parameters})

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from numerics.fastmaps import fast_mean_field_map
-from numerics.statistics import mean_interval, wilson_interval
+from numerics.maps.fast import fast_mean_field_map
+from numerics.simulation.statistics import mean_interval, wilson_interval
 
 
 def wilson(k: int, m: int) -> list[float]:
@@ -45,7 +45,7 @@ def random_grams(rng: np.random.Generator, count: int, n: int) -> np.ndarray:
 
 def iterate_shape_map(G: np.ndarray, layer: str, activation: str, steps: int,
                       record_every: int = 0) -> tuple[np.ndarray, list[np.ndarray], float]:
-    """Iterate ``F_hat`` (float64, :mod:`numerics.fastmaps`) on a batch of Grams.
+    """Iterate ``F_hat`` (float64, :mod:`numerics.maps.fast`) on a batch of Grams.
 
     Returns the final batch, the recorded batches (every ``record_every`` steps,
     step 0 included) and the largest per-step error estimate met.

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from numerics.fastmaps import fast_mean_field_map
+from numerics.maps.fast import fast_mean_field_map
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import fd_jacobian_eigenvalues, mean_ci, symmetric_gram
 from proofs_check.verdict import Check

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from numerics.fixed_points import find_fixed_points
-from numerics.simulate import SimulationConfig, simulate
+from numerics.fixed_points.search import find_fixed_points
+from numerics.simulation.simulate import SimulationConfig, simulate
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import cluster_odd_gram, iterate_shape_map, random_grams
 from proofs_check.verdict import Check

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from numerics.certify import certify
-from numerics.fixed_points import find_fixed_points
-from numerics.lyapunov import LyapunovConfig, lyapunov
+from numerics.fixed_points.search import find_fixed_points
+from numerics.jacobian.certify import certify
+from numerics.simulation.lyapunov import LyapunovConfig, lyapunov
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import exact_configuration_run
 from proofs_check.verdict import Check
@@ -45,10 +45,10 @@ def _interval(p: dict) -> tuple[Check, dict]:
                      for n, v in zip(p["ns"], per_n.values(), strict=True))
     check = Check(
         "interval", "mean-field", False if all(unstable) else None,
-        "certified Jacobian of F_hat at the cluster + odd fixed point (numerics.certify, arb "
+        "certified Jacobian of F_hat at the cluster + odd fixed point (numerics.jacobian.certify, arb "
         f"balls): {text}; an eigenvalue certified > 1 means UNSTABLE; compare the closed "
         "form n^2/(n^2-2n+2) derived by theory.spectrum (symbolic n; not re-derived here)",
-        {"by_n": per_n, "route": "numerics.fixed_points + numerics.certify (interval)"})
+        {"by_n": per_n, "route": "numerics.fixed_points.search + numerics.jacobian.certify (interval)"})
     for v in per_n.values():
         c = v["theory_spectrum_closed_form_n2_over_n2_minus_2n_plus_2"]
         v["closed_form_inside_enclosure"] = v["modulus_lower"] - 1e-12 <= c <= \
@@ -81,7 +81,7 @@ def _whole_family(p: dict) -> Check:
             or "none besides the symmetric point") for k, v in stable_odd.items())
     return Check(
         "interval", "mean-field", None,
-        "complete search of the cluster-odd family (numerics.centred_search: every fixed "
+        "complete search of the cluster-odd family (numerics.fixed_points.centred: every fixed "
         "point of F_hat in the family, RC+ReLU) and certified verdicts; stable fixed points "
         f"with a distinguished odd point: {text}. A non-collapsed cluster (rho < 1) with a "
         "long, nearly orthogonal odd point is a certified mean-field attractor where one "
@@ -134,7 +134,7 @@ def run(ctx: Context) -> ClaimOutcome:
     checks.append(Check(
         "simulation", "finite-width",
         False if positive else (True if all(r["ci"] and r["ci"][1] < 0 for r in rows) else None),
-        "Lyapunov exponent of the within-cluster spread (numerics.lyapunov, n=8, mean log "
+        "Lyapunov exponent of the within-cluster spread (numerics.simulation.lyapunov, n=8, mean log "
         "growth per layer, 95% t CI): " + ", ".join(
             f"d={r['width']}: {r['rate']:.4f}" + (f" [{r['ci'][0]:.4f}, {r['ci'][1]:.4f}]"
                                                   if r["ci"] else "") for r in rows) +

@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics.simulate import SimulationConfig, simulate
+from numerics.simulation.simulate import SimulationConfig, simulate
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import mean_ci
 from proofs_check.verdict import Check

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from numerics.fastmaps import fast_mean_field_map
+from numerics.maps.fast import fast_mean_field_map
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.verdict import Check
 

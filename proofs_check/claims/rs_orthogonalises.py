@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from numerics.simulate import SimulationConfig, simulate
+from numerics.simulation.simulate import SimulationConfig, simulate
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import (
     fd_jacobian_eigenvalues,

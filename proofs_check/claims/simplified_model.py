@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from numerics.fastmaps import fast_mean_field_map
-from numerics.simulate import SimulationConfig, simulate
+from numerics.maps.fast import fast_mean_field_map
+from numerics.simulation.simulate import SimulationConfig, simulate
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import cluster_odd_gram
 from proofs_check.verdict import Check

@@ -6,9 +6,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics.certify import certify
-from numerics.fastmaps import fast_mean_field_map
-from numerics.fixed_points import find_fixed_points
+from numerics.fixed_points.search import find_fixed_points
+from numerics.jacobian.certify import certify
+from numerics.maps.fast import fast_mean_field_map
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import fd_jacobian_eigenvalues, symmetric_gram
 from proofs_check.verdict import Check
@@ -73,9 +73,9 @@ def run(ctx: Context) -> ClaimOutcome:
              e.symmetry) for e in cert.eigenvalues]
     checks.append(Check(
         "interval", "mean-field", all(stable),
-        "RC+ReLU: the interval search (numerics.fixed_points; complete except for boxes at "
+        "RC+ReLU: the interval search (numerics.fixed_points.search; complete except for boxes at "
         "rho -> 1, where the map is undefined) finds exactly one non-degenerate symmetric "
-        "fixed point, equal to the closed form within its ~1e-35 enclosure, and numerics.certify "
+        "fixed point, equal to the closed form within its ~1e-35 enclosure, and numerics.jacobian.certify "
         "proves it stable: spectral radius " + ", ".join(
             f"n={k[2:]}: {v['spectral_radius'][1]:.6f}" for k, v in ev.items()), ev))
     runs.append({"what": "find_fixed_points + certify", "ns": ns, "layer": "rc,nl"})

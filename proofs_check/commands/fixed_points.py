@@ -1,10 +1,10 @@
 """``bnverify fixed-points``: fixed points of F_hat in a family, their labelled Jacobian
 spectra and certified stability verdicts.
 
-Calls :func:`numerics.fixed_points.find_fixed_points`, then for each point the
-symmetry blocks of :mod:`numerics.symmetry` (exact directional derivatives of
-:mod:`numerics.jacobian`) and the ball-arithmetic certificate of
-:mod:`numerics.certify`.
+Calls :func:`numerics.fixed_points.search.find_fixed_points`, then for each point the
+symmetry blocks of :mod:`numerics.jacobian.symmetry` (exact directional derivatives of
+:mod:`numerics.jacobian.derivatives`) and the ball-arithmetic certificate of
+:mod:`numerics.jacobian.certify`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 
 import mpmath
 
-from numerics.certify import certify
-from numerics.fixed_points import find_fixed_points
-from numerics.jacobian import admissible_text, directional_derivatives, kernel_of
-from numerics.maps import _sigma_fraction
+from numerics.fixed_points.search import find_fixed_points
+from numerics.jacobian.certify import certify
+from numerics.jacobian.derivatives import admissible_text, directional_derivatives, kernel_of
+from numerics.jacobian.symmetry import blocks
+from numerics.parameters import sigma_fraction
 from numerics.precision import DEFAULT_DPS
-from numerics.symmetry import blocks
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.serialize import mp_str
 
@@ -79,7 +79,7 @@ def _fmt(x: Any, digits: int) -> str:
 def analyse(family: str, n: int, layer: str, activation: str, dps: int,
             m: int | None = None, sigma_w2: Any = 1) -> FixedPointsReport:
     """Search, Jacobian blocks and certificates (the function the command calls)."""
-    sigma_w2 = _sigma_fraction(sigma_w2)  # one exact value for search, Jacobian, certificate
+    sigma_w2 = sigma_fraction(sigma_w2)  # one exact value for search, Jacobian, certificate
     search = find_fixed_points(family, n, layer, activation, dps=dps, m=m, sigma_w2=sigma_w2)
     out = []
     for fp in search.fixed_points:
@@ -129,7 +129,7 @@ def analyse(family: str, n: int, layer: str, activation: str, dps: int,
                 enc = None
                 if cert is not None:
                     # A cluster enclosure (count > 1: a multiple or defective eigenvalue,
-                    # numerics.certify step 4) holds several block eigenvalues: it is
+                    # numerics.jacobian.certify step 4) holds several block eigenvalues: it is
                     # attached to each one it overlaps; their non-rigorous values split by
                     # up to ~10^(-dps/count), so the tolerance widens with the count.
                     near = [c for c in cert.eigenvalues if c.symmetry == b.component.label

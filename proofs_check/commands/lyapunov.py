@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from numerics.lyapunov import LyapunovConfig, LyapunovResult, lyapunov
+from numerics.simulation.lyapunov import LyapunovConfig, LyapunovResult, lyapunov
 from proofs_check.commands.simulate import ProgressBar, add_common
 from theory.errors import InvalidInputError
 

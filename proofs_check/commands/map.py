@@ -1,6 +1,6 @@
 """``bnverify map``: the mean-field map ``F`` and shape map ``F_hat`` of a Gram matrix.
 
-Reads a JSON nested list, calls :func:`numerics.maps.mean_field_map`, prints the
+Reads a JSON nested list, calls :func:`numerics.maps.precise.mean_field_map`, prints the
 result (entries as decimal strings carrying the requested digits).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from numerics.gram import read_gram_file
-from numerics.maps import MapResult, mean_field_map
+from numerics.maps.precise import MapResult, mean_field_map
 from numerics.precision import DEFAULT_DPS
 
 HELP = "evaluate the mean-field map F(G) and the shape map F_hat(G) = n F / tr F at any precision"

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from numerics.simulate import SimulationConfig, SimulationResult, simulate
+from numerics.simulation.simulate import SimulationConfig, SimulationResult, simulate
 from theory.errors import InvalidInputError
 
 HELP = "simulate deep random networks at finite width: clusters, merges, cluster + odd"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from proofs_check.claims import run_claims
 from proofs_check.report import figures as F
-from proofs_check.verdict import ClaimResult, _jsonable
+from proofs_check.verdict import ClaimResult, plain_json
 
 VERDICT_MEANING = {
     "confirmed": "every decisive check passed",
@@ -140,8 +140,8 @@ def write_report(out: str | Path = "bnverify-report", *, quick: bool = False, se
     (out / "report.md").write_text(render_md(results, figs, meta))
     (out / "report.html").write_text(render_html(results, figs, out, meta))
     doc = {"claims": [r.to_json() for r in results],
-           "runs": {r.id: _jsonable(r.runs) for r in results},
-           "figures": _jsonable(figs), "meta": meta}
+           "runs": {r.id: plain_json(r.runs) for r in results},
+           "figures": plain_json(figs), "meta": meta}
     (out / "results.json").write_text(json.dumps(doc, indent=2))
     say(f"report written to {out}/ ({meta['seconds']:.0f} s)")
     return {"out": str(out), "files": ["report.md", "report.html", "results.json"] +

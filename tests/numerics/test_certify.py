@@ -18,8 +18,8 @@ import sympy as sp
 from flint import acb, acb_mat, arb
 
 from numerics.arith import workprec
-from numerics.certify import certify, enclose_clusters
-from numerics.fixed_points import find_fixed_points
+from numerics.fixed_points.search import find_fixed_points
+from numerics.jacobian.certify import certify, enclose_clusters
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.families import get_family
 from theory.fixed_points import closed_form_fixed_points
@@ -84,7 +84,7 @@ def test_mpmath_untouched() -> None:
     assert mpmath.mp.dps == before
 
 
-# --- Cluster fallback (numerics.certify.enclose_clusters): multiple / defective eigenvalues.
+# --- Cluster fallback (numerics.jacobian.certify.enclose_clusters): multiple / defective eigenvalues.
 # Independent route: the matrices are built as A = S J S^-1 in exact rational arithmetic
 # (sympy) from a chosen Jordan form J, so the spectrum with algebraic multiplicities is
 # known by construction.  Expected size of a cluster: with noise eta (the rounding unit

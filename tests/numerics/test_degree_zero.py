@@ -1,4 +1,4 @@
-"""Degree-0 activations without RC (numerics.degree_zero).
+"""Degree-0 activations without RC (numerics.fixed_points.degree_zero).
 
 Independent routes: the fixed correlation of step solves 1 - arccos(x)/pi = x
 (mpmath.findroot); the spectral radius at an interior point is kappa'(rho) =
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mpmath
 
-from numerics.fixed_points import find_fixed_points
+from numerics.fixed_points.search import find_fixed_points
 from proofs_check.commands.fixed_points import analyse
 
 

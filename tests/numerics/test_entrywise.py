@@ -1,10 +1,10 @@
-"""Layers without RC that act entry by entry (numerics.entrywise, degree_zero, arcsine).
+"""Layers without RC that act entry by entry (numerics.fixed_points.entrywise, degree_zero, arcsine).
 
 Independent routes:
 - the lemma behind the diagonal (``v(x)/x`` strictly decreasing): SymPy differentiates
   the erf kernel's diagonal from ``theory.kernels`` and proves ``v'' < 0``; the lemma
   behind erf's correlations (only ``-1, 0, 1``): SymPy proves ``arcsin'' > 0`` on
-  ``(0, 1)``, and the proven interval search of ``numerics.fixed_points`` finds no
+  ``(0, 1)``, and the proven interval search of ``numerics.fixed_points.search`` finds no
   other zero of ``arcsin(u c) - c arcsin(u)`` at several ``u``;
 - the complete lists: a brute force over every set of cells at the origin and every
   combination of fixed correlations, PSD decided by NumPy eigenvalues of the n x n
@@ -12,7 +12,7 @@ Independent routes:
   sign and erf ``{-1, 0, 1}`` (arcsine law; ``arcsin(u c) = c arcsin(u)`` only there,
   arcsin being strictly convex on ``(0, 1)`` and odd), step ``1 - arccos(x)/pi = x``
   (``mpmath.findroot``);
-- every reported point is fixed under ``numerics.maps.shape_map`` (the mpmath map on
+- every reported point is fixed under ``numerics.maps.precise.shape_map`` (the mpmath map on
   the full matrix);
 - Newton (``scipy.optimize.root``) on the family's parameters through the float64
   map, from random starts: every PSD zero it converges to is reported (erf, step,
@@ -36,9 +36,9 @@ import sympy as sp
 from scipy.optimize import root
 
 from numerics.arith import exact_fraction
-from numerics.fastmaps import fast_mean_field_map
-from numerics.fixed_points import find_fixed_points
-from numerics.maps import shape_map
+from numerics.fixed_points.search import find_fixed_points
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import shape_map
 from proofs_check.commands.fixed_points import analyse
 from theory.errors import GramError, InvalidInputError
 from theory.families import get_family
@@ -99,7 +99,7 @@ def test_erf_correlation_lemma() -> None:
     from fractions import Fraction
 
     from numerics.arith import ArbOps, workprec
-    from numerics.fixed_points import _search_1d
+    from numerics.fixed_points.search import _search_1d
 
     y = sp.Symbol("y", positive=True)
     second = sp.diff(sp.asin(y), y, 2)

@@ -1,12 +1,12 @@
-"""The float64 twin (numerics.fastmaps) against the mpmath path (numerics.maps)."""
+"""The float64 twin (numerics.maps.fast) against the mpmath path (numerics.maps.precise)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from numerics.fastmaps import fast_mean_field_map
-from numerics.maps import mean_field_map
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import mean_field_map
 from theory.errors import GramError, InvalidInputError
 
 

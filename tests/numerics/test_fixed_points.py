@@ -1,5 +1,5 @@
 """Fixed-point search.  Independent routes: each reported point is fixed when evaluated by
-numerics.maps.shape_map (a separate implementation of the map); the closed-form fixed
+numerics.maps.precise.shape_map (a separate implementation of the map); the closed-form fixed
 points of theory.fixed_points (SymPy, n symbolic) are found."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 import sympy as sp
 
 from numerics.arith import exact_fraction
-from numerics.fastmaps import fast_mean_field_map
-from numerics.fixed_points import find_fixed_points
-from numerics.maps import shape_map
+from numerics.fixed_points.search import find_fixed_points
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import shape_map
 from theory.errors import InvalidInputError, NotClosedFormError
 
 N_SYM = sp.Symbol("n", integer=True, positive=True)
@@ -77,7 +77,7 @@ def _centred_cluster_odd(n: int, t: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("n", [5, 8])
 def test_cluster_odd_zeros_match_a_float64_scan(n: int) -> None:
-    # Independent route: numerics.fastmaps (float64 NumPy map, a separate
+    # Independent route: numerics.maps.fast (float64 NumPy map, a separate
     # implementation) on 20001 grid points of t; each sign change of
     # h(t) = t(F_hat(S(t))) - t brackets a zero.  The proven zeros must be exactly the
     # sign changes (plus the exact zero t = 0).  Grid spacing 5e-5 and float64 error
@@ -182,8 +182,8 @@ def test_bad_input() -> None:
 def test_bn_symmetric_point_is_exact_and_certified_stable() -> None:
     # theory: the RS map closes at S = lambda P (F = n V(S)/(r lambda)), so BN + ReLU has
     # the fixed point of RC + ReLU, rho* = (sqrt(n(n-2)) - acos(1/(n-1)))/(pi(n-1)); it is
-    # certified by numerics.certify through the verified s-integrals of rs_derivative.
-    from numerics.certify import certify
+    # certified by numerics.jacobian.certify through the verified s-integrals of rs_derivative.
+    from numerics.jacobian.certify import certify
     n = 5
     res = find_fixed_points("symmetric", n, "bn", "relu", dps=25)
     assert res.complete and res.layer == "rc,rs,nl"
@@ -203,7 +203,7 @@ def test_exact_zero_gets_a_tight_enclosure() -> None:
     from fractions import Fraction
 
     from numerics.arith import workprec
-    from numerics.fixed_points import _search_1d
+    from numerics.fixed_points.search import _search_1d
 
     with workprec(100):
         roots, unresolved = _search_1d(lambda x: (x.sin(), x.cos()), Fraction(-1),

@@ -4,7 +4,7 @@
   symbolic by SymPy) at the cluster+odd fixed point of RC+ReLU, substituted at n = 4, 5, 7;
 * a float-free check: the full Jacobian's eigenvalues equal the union of the symmetry
   blocks (projection onto isotypic components), n = 3..6;
-* the chain rule against a high-order central difference of numerics.maps.shape_map (an
+* the chain rule against a high-order central difference of numerics.maps.precise.shape_map (an
   independent evaluation of the map) at an interior point.
 """
 
@@ -15,9 +15,9 @@ import pytest
 import sympy as sp
 
 from numerics.arith import exact_fraction
-from numerics.jacobian import directional_derivatives, jacobian, trace_zero_basis
-from numerics.maps import shape_map
-from numerics.symmetry import blocks, components, project, total_dimension
+from numerics.jacobian.derivatives import directional_derivatives, jacobian, trace_zero_basis
+from numerics.jacobian.symmetry import blocks, components, project, total_dimension
+from numerics.maps.precise import shape_map
 from theory.families import get_family
 
 FAM = get_family("cluster-odd")
@@ -133,11 +133,11 @@ def test_degree_zero_at_correlation_one_is_infinite() -> None:
 
 def test_block_eigenvalues_survive_qr_failure(monkeypatch) -> None:
     # mpmath's Hessenberg QR raised "failed to converge" on a two-clusters block (n = 4);
-    # numerics.symmetry.eigenvalues then uses a random orthogonal similarity.  Simulate the
+    # numerics.jacobian.symmetry.eigenvalues then uses a random orthogonal similarity.  Simulate the
     # failure on the first call and compare with numpy's eigenvalues (independent route).
     import numpy as np
 
-    from numerics import symmetry
+    from numerics.jacobian import symmetry
 
     M = mpmath.matrix([[2, 1, 0], [1, 2, 1], [0, 1, 2]])
     real_eig = mpmath.eig

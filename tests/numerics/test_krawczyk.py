@@ -1,4 +1,4 @@
-"""The interval branch and bound of numerics.krawczyk on systems with known zeros.
+"""The interval branch and bound of numerics.fixed_points.krawczyk on systems with known zeros.
 
 Independent route: the zeros are known in closed form (polynomials built from their
 roots), so every zero must be found, enclosed, and nothing else reported."""
@@ -11,7 +11,7 @@ import flint
 import pytest
 
 from numerics.arith import workprec
-from numerics.krawczyk import find_zeros, injective_neighbourhood
+from numerics.fixed_points.krawczyk import find_zeros, injective_neighbourhood
 
 
 def _cubic(x, jac):
@@ -103,7 +103,7 @@ def test_known_zero_on_an_interior_grid_point_gets_a_two_sided_box() -> None:
 
 def test_singular_midpoint_jacobian_gives_no_preconditioner() -> None:
     # a zero column: mpmath's LU raises TypeError (not ZeroDivisionError) there
-    from numerics.krawczyk import _inverse_mid
+    from numerics.fixed_points.krawczyk import _inverse_mid
 
     with workprec(40):
         J = [[flint.arb(0), flint.arb(1)], [flint.arb(0), flint.arb(2)]]

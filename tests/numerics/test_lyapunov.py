@@ -1,15 +1,15 @@
-"""Tests of numerics.lyapunov against exactly known exponents."""
+"""Tests of numerics.simulation.lyapunov against exactly known exponents."""
 
 from __future__ import annotations
 
 import math
-import sys
 import types
 
 import numpy as np
 import pytest
 
-from numerics.lyapunov import (
+import numerics.simulation.lyapunov as lyapunov_module
+from numerics.simulation.lyapunov import (
     Exponent,
     LyapunovConfig,
     WidthResult,
@@ -55,12 +55,9 @@ def test_cluster_spread_rate_approaches_mean_field_factor():
 
 def test_mean_field_uses_bridge_when_present(monkeypatch):
 
-    fake = types.ModuleType("numerics.spectrum_bridge")
+    fake = types.ModuleType("numerics.simulation.mean_field_rates")
     fake.mean_field_exponent = lambda at, n, layer, act: {"at": at, "n": n}
-    monkeypatch.setitem(sys.modules, "numerics.spectrum_bridge", fake)
-    import numerics
-
-    monkeypatch.setattr(numerics, "spectrum_bridge", fake, raising=False)
+    monkeypatch.setattr(lyapunov_module, "mean_field_rates", fake)
     assert mean_field_value("symmetric", 4, "rc,nl", "relu")["value"] == {"at": "symmetric",
                                                                           "n": 4}
 

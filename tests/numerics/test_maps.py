@@ -1,4 +1,4 @@
-"""The mean-field map at any precision (numerics.maps), against independent routes.
+"""The mean-field map at any precision (numerics.maps.precise), against independent routes.
 
 Each test names its independent route in its docstring.
 """
@@ -12,7 +12,7 @@ import sympy as sp
 
 from numerics.arith import MPMATH
 from numerics.kernels import closed_form_kernel
-from numerics.maps import map_method, mean_field_map, shape_map
+from numerics.maps.precise import map_method, mean_field_map, shape_map
 from numerics.precision import working_precision
 from theory.activations import get_activation
 from theory.errors import GramError, InvalidInputError, PrecisionError

@@ -1,8 +1,8 @@
-"""The RS residual on the centred simplex (numerics.rs_centred).
+"""The RS residual on the centred simplex (numerics.fixed_points.rs_centred).
 
-Independent routes: numerics.maps.shape_map (the mpmath RS map on the full n x n
+Independent routes: numerics.maps.precise.shape_map (the mpmath RS map on the full n x n
 matrix, its own s-integral by tanh-sinh quadrature) for values, a central difference
-quotient of that map for the Jacobian, numerics.fastmaps (float64, vectorised) for a
+quotient of that map for the Jacobian, numerics.maps.fast (float64, vectorised) for a
 scan of the residual's sign changes, and the symmetric family's exact fixed point."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from numerics.arith import ArbOps, workprec
-from numerics.centred_search import generators
-from numerics.fastmaps import fast_mean_field_map
-from numerics.fixed_points import find_fixed_points
-from numerics.maps import shape_map
-from numerics.rs_centred import RSCentredResidual
+from numerics.fixed_points.centred import generators
+from numerics.fixed_points.rs_centred import RSCentredResidual
+from numerics.fixed_points.search import find_fixed_points
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import shape_map
 from theory.activations import get_activation
 from theory.layers import LayerKind
 
@@ -104,7 +104,7 @@ def test_riemann_enclosure_at_a_face_contains_the_map() -> None:
 
 @pytest.mark.slow
 def test_bn_cluster_odd_interior_zeros_match_a_float64_scan() -> None:
-    # Independent route: numerics.fastmaps (float64, its own RS integral) on 1999 grid
+    # Independent route: numerics.maps.fast (float64, its own RS integral) on 1999 grid
     # points of t; the sign changes of t(F_hat(S(t))) - t bracket the zeros.  The only
     # interior zero is the symmetric point S ~ P (t = (n-2)/(n-1)), whose correlation the
     # symmetric family's exact route gives.
@@ -120,9 +120,9 @@ def test_bn_cluster_odd_interior_zeros_match_a_float64_scan() -> None:
     changes = np.nonzero(np.sign(h[:-1]) != np.sign(h[1:]))[0]
     assert len(changes) == 1 and t[changes[0]] <= 0.75 <= t[changes[0] + 1]
     res = find_fixed_points("cluster-odd", n, "bn", "relu", dps=20)
-    # complete: next to the collapsed vertex (sqrt(t) growth) by numerics.rs_vertex
+    # complete: next to the collapsed vertex (sqrt(t) growth) by numerics.fixed_points.rs_vertex
     assert res.complete
-    assert any("numerics.rs_vertex" in note for note in res.notes)
+    assert any("numerics.fixed_points.rs_vertex" in note for note in res.notes)
     vertex = [p for p in res.fixed_points if p.degenerate]
     inner = [p for p in res.fixed_points if not p.degenerate]
     assert len(vertex) == 1 and abs(vertex[0].parameters["b"] - (n - 1)) < 1e-18

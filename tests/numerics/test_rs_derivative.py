@@ -1,9 +1,9 @@
-"""Verified RS enclosures (numerics.rs_derivative): independent routes.
+"""Verified RS enclosures (numerics.jacobian.rs_integral): independent routes.
 
-* the F_hat enclosure against numerics.maps.shape_map (mpmath exp-sinh quadrature of the
+* the F_hat enclosure against numerics.maps.precise.shape_map (mpmath exp-sinh quadrature of the
   s-integral, with its own error bound) at random rational PSD G;
 * directional derivatives against the order-6 central differences of
-  numerics.jacobian.directional_derivatives, within their stated error estimate;
+  numerics.jacobian.derivatives.directional_derivatives, within their stated error estimate;
 * closed forms: at S = lambda Pi the RS map closes (theory.layers, SymPy with the cell
   structure, F = n V(S)/(r lambda)); for RS without NL at S = Pi the derivative of
   E[y y^T/|y|^2] on the unit sphere of range(Pi), dimension m (moments
@@ -31,11 +31,11 @@ import sympy as sp
 from flint import arb
 
 from numerics.arith import ArbOps, MpOps, workprec
-from numerics.certify import certify
-from numerics.jacobian import directional_derivatives, shape_and_derivatives
-from numerics.maps import shape_map
-from numerics.rs_derivative import rs_shape_and_derivatives
-from numerics.symmetry import blocks
+from numerics.jacobian.certify import certify
+from numerics.jacobian.derivatives import directional_derivatives, shape_and_derivatives
+from numerics.jacobian.rs_integral import rs_shape_and_derivatives
+from numerics.jacobian.symmetry import blocks
+from numerics.maps.precise import shape_map
 from theory.activations import get_activation
 from theory.cells import CellMatrix
 from theory.errors import InvalidInputError, NotClosedFormError
@@ -300,7 +300,7 @@ def test_certify_at_equal_points_needs_and_uses_them() -> None:
     # S = 3 after RC; certify encloses the eigenvalues of the one-sided Jacobian blocks
     # when told which points are equal, and they contain the block eigenvalues computed
     # from directional_derivatives (which finds the equal rows itself)
-    from numerics.symmetry import blocks
+    from numerics.jacobian.symmetry import blocks
 
     a1, a2, r2, g = Fraction(1, 2), Fraction(3, 2), Fraction(1, 4), Fraction(1, 5)
     n, sizes, labels = 6, [3, 3], ["first", "second"]

@@ -1,6 +1,6 @@
-"""The lower bound next to a collapsed vertex (numerics.rs_vertex).
+"""The lower bound next to a collapsed vertex (numerics.fixed_points.rs_vertex).
 
-Independent route: the mpmath map (numerics.maps, exp-sinh quadrature of the
+Independent route: the mpmath map (numerics.maps.precise, exp-sinh quadrature of the
 s-integral on the full matrix) at ``S = (t/rho) Pi_C + (1 - t) Pi_w`` for small ``t``:
 its spread ``c_C = <F, Pi_C>`` must lie above the lemma's lower bound and its
 separation ``c_w = <F, Pi_w>`` below the upper bound (both scaled by
@@ -18,10 +18,10 @@ import mpmath
 import pytest
 
 from numerics.arith import ArbOps, workprec
-from numerics.centred_search import generators
+from numerics.fixed_points.centred import generators
+from numerics.fixed_points.rs_vertex import _Bounds, vertex_exclusion
 from numerics.kernels import kernel_matrix_mp
-from numerics.maps import mean_field_map
-from numerics.rs_vertex import _Bounds, vertex_exclusion
+from numerics.maps.precise import mean_field_map
 
 
 def _inner(A, B) -> mpmath.mpf:
@@ -65,7 +65,7 @@ def test_bounds_hold_against_the_mpmath_map(sizes, spreading, act, layer) -> Non
 @pytest.mark.parametrize("sizes", [[4, 1], [7, 1], [3, 3]])
 def test_spread_of_the_kernel_against_step_ii(sizes) -> None:
     # step (ii) at one s: <V(M), Pi_C> >= (a^2+b^2) mu_C (rho/2 - c3 sqrt(mu_C/mu_w)) for
-    # M = mu_C Pi_C + mu_w Pi_w, V the closed-form ReLU kernel (numerics.maps, no
+    # M = mu_C Pi_C + mu_w Pi_w, V the closed-form ReLU kernel (numerics.maps.precise, no
     # integral).  The true deficit (rho/2 - <V, Pi_C>/mu_C)/sqrt(x) is ~2.0 (n = 5) and
     # ~6.7 (n = 8) against c3 = 11.4 and 49.1: a c3 several times too small is caught.
     from theory.activations import get_activation
@@ -95,7 +95,7 @@ def test_bn_cluster_odd_is_complete_and_its_vertex_unstable() -> None:
     # to a spread share far above t (growth like sqrt(t)).
     import numpy as np
 
-    from numerics.fastmaps import fast_mean_field_map
+    from numerics.maps.fast import fast_mean_field_map
     from proofs_check.commands.fixed_points import analyse
 
     n = 4
@@ -103,7 +103,7 @@ def test_bn_cluster_odd_is_complete_and_its_vertex_unstable() -> None:
     assert report.complete
     (vertex,) = [p for p in report.fixed_points if p["degenerate"]]
     assert vertex["stable"] is False and vertex["eigenvalues"] == []
-    assert any("numerics.rs_vertex" in note for note in vertex["notes"])
+    assert any("numerics.fixed_points.rs_vertex" in note for note in vertex["notes"])
     gens = generators([n - 1, 1], ["c", "o"])
     Q = np.array([[float(x) for x in row] for row in gens[0].projector])
     W = np.array([[float(x) for x in row] for row in gens[1].projector])

@@ -1,4 +1,4 @@
-"""Tests of numerics.sampling: exactness of the fast path, ties, components."""
+"""Tests of numerics.simulation.sampling: exactness of the fast path, ties, components."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from numerics.sampling import (
+from numerics.simulation.sampling import (
     LayerSampler,
     apply_components,
     check_ensemble,
@@ -18,7 +18,7 @@ from numerics.sampling import (
     reference_linear,
     triangular_factor,
 )
-from numerics.statistics import gram
+from numerics.simulation.statistics import gram
 from theory.activations import get_activation
 from theory.errors import InvalidInputError, UnknownNameError
 from theory.layers import LayerKind, parse_layer

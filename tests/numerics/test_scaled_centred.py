@@ -1,8 +1,8 @@
-"""RC with erf (numerics.scaled_centred): the direction-and-scale search.
+"""RC with erf (numerics.fixed_points.scaled_centred): the direction-and-scale search.
 
-Independent routes: every reported point is fixed under numerics.maps.shape_map (the
+Independent routes: every reported point is fixed under numerics.maps.precise.shape_map (the
 mpmath map on the full matrix); the symmetric point from mpmath.findroot on that map;
-the float64 map (numerics.fastmaps) iterated from random family members ends at
+the float64 map (numerics.maps.fast) iterated from random family members ends at
 reported points; the exact points (correlations -1, 0, 1) have residual exactly 0."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from numerics.arith import exact_fraction
-from numerics.fastmaps import fast_mean_field_map
-from numerics.fixed_points import find_fixed_points
-from numerics.maps import shape_map
+from numerics.fixed_points.search import find_fixed_points
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import shape_map
 
 
 def _residual(fp, n: int) -> mpmath.mpf:
@@ -27,7 +27,7 @@ def _residual(fp, n: int) -> mpmath.mpf:
 @pytest.mark.parametrize("family,n,m", [("cluster-odd", 3, None), ("cluster-odd", 6, None),
                                         ("two-clusters", 6, 3),
                                         # exact points on dyadic grid points (two-sided
-                                        # injective boxes, numerics.krawczyk)
+                                        # injective boxes, numerics.fixed_points.krawczyk)
                                         ("two-clusters", 4, 2)])
 def test_points_are_fixed_and_search_complete(family, n, m) -> None:
     res = find_fixed_points(family, n, "rc,nl", "erf", dps=25, m=m)

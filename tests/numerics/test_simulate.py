@@ -1,4 +1,4 @@
-"""Tests of numerics.simulate: records, merges, the cluster + odd statistics."""
+"""Tests of numerics.simulation.simulate: records, merges, the cluster + odd statistics."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from numerics.simulate import SimulationConfig, batch_from_gram, simulate
-from numerics.statistics import gram, tie_representatives
+from numerics.simulation.simulate import SimulationConfig, batch_from_gram, simulate
+from numerics.simulation.statistics import gram, tie_representatives
 from theory.errors import GramError, InvalidInputError, PrecisionError, UnknownNameError
 from theory.layers import LayerKind
 from theory.serialize import to_jsonable

@@ -1,4 +1,4 @@
-"""Tests of numerics.statistics against cases with known answers."""
+"""Tests of numerics.simulation.statistics against cases with known answers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from numerics.statistics import (
+from numerics.simulation.statistics import (
     cluster_odd_test,
     groups,
     mean_interval,

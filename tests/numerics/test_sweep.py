@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from numerics.lyapunov import LyapunovConfig, lyapunov
-from numerics.simulate import SimulationConfig, simulate
-from numerics.statistics import mean_interval
+from numerics.simulation.lyapunov import LyapunovConfig, lyapunov
+from numerics.simulation.simulate import SimulationConfig, simulate
+from numerics.simulation.statistics import mean_interval
 from numerics.sweep import (
     FAULT_ENV,
     Checkpoint,

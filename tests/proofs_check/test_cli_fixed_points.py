@@ -48,7 +48,7 @@ def test_bad_input_exit_2(capsys) -> None:
 def test_cluster_odd_n8_all_blocks_certified(capsys, dps: int | None) -> None:
     # The trivial block's double 0 (with the simple n^2/(n^2-2n+2) = 32/25) used to be left
     # unenclosed (certified false, e.g. at --dps 20, where arb cannot isolate it);
-    # numerics.certify's cluster fallback (scaled Gershgorin discs) now encloses it, so
+    # numerics.jacobian.certify's cluster fallback (scaled Gershgorin discs) now encloses it, so
     # every eigenvalue of the face point carries an enclosure.
     extra = [] if dps is None else ["--dps", str(dps)]
     assert main(["fixed-points", "--n", "8", "--layer", "rc,nl", "--family", "cluster-odd",

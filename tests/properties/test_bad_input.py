@@ -16,8 +16,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from numerics.maps import mean_field_map
-from numerics.simulate import SimulationConfig
+from numerics.maps.precise import mean_field_map
+from numerics.simulation.simulate import SimulationConfig
 from proofs_check.cli import main
 from theory.activations import get_activation
 from theory.errors import (
@@ -165,7 +165,7 @@ def test_every_api_error_is_a_value_error_subclass():
 
 def test_extreme_scales_give_a_result_or_a_documented_error():
     """Entries spanning ~100 decades: a result or a PrecisionError, never mpmath's
-    raw ValueError (a bug found by Hypothesis, now fixed in numerics.maps)."""
+    raw ValueError (a bug found by Hypothesis, now fixed in numerics.maps.precise)."""
     G = np.array([[1.01716549e05, 5.72407986e-44, 3.40377322e-02],
                   [5.72407986e-44, 7.31048305e-92, 3.96086528e-50],
                   [3.40377322e-02, 3.96086528e-50, 2.17629098e-08]])

@@ -1,7 +1,7 @@
 """theory's reduced family maps against the full numeric map at concrete n.
 
 Independent routes: ``theory.reduce.reduced_map`` (SymPy on cell matrices, ``n``
-symbolic, parameters substituted afterwards) against ``numerics.maps.shape_map``
+symbolic, parameters substituted afterwards) against ``numerics.maps.precise.shape_map``
 on the explicit ``n x n`` member (mpmath, exact rational input).
 """
 
@@ -16,7 +16,7 @@ import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from numerics.maps import shape_map
+from numerics.maps.precise import shape_map
 from proofs_check.strategies import family_members
 from theory.layers import LayerKind
 from theory.reduce import reduced_map

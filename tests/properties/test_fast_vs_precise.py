@@ -1,8 +1,8 @@
 """The float64 fast map against the mpmath map, and theory's reduced family maps
 against the full numeric map.
 
-Independent routes: :mod:`numerics.fastmaps` (float64, its own vectorised
-formulas) vs :mod:`numerics.maps` (exact rational covariance, mpmath); and
+Independent routes: :mod:`numerics.maps.fast` (float64, its own vectorised
+formulas) vs :mod:`numerics.maps.precise` (exact rational covariance, mpmath); and
 :func:`theory.reduce.reduced_map` (SymPy, ``n`` symbolic, cell algebra) vs the
 ``n x n`` numeric map at concrete ``n``.
 """
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from numerics.fastmaps import fast_mean_field_map
-from numerics.maps import map_method, mean_field_map
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import map_method, mean_field_map
 from proofs_check.strategies import activation_names, gram_matrices, layer_kinds
 from theory.activations import get_activation
 
@@ -51,7 +51,7 @@ def test_fast_map_agrees_with_mpmath_map(G, layer, act):
         from fractions import Fraction
 
         from numerics.gram import to_fraction
-        from numerics.maps import exact_covariance
+        from numerics.maps.precise import exact_covariance
         S = exact_covariance([[to_fraction(x) for x in row] for row in G.tolist()], layer,
                              Fraction(1))
         s = np.array([float(S[i][i]) for i in range(n)])

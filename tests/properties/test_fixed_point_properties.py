@@ -4,29 +4,29 @@ Both properties are general over whatever points the search reports (the
 search is being extended); neither uses a stored expected number.
 
 Fixed points are fixed
-    Every point of :func:`numerics.fixed_points.find_fixed_points` satisfies
+    Every point of :func:`numerics.fixed_points.search.find_fixed_points` satisfies
     ``F_hat(G) = G`` to its stated precision.  Independent route: the residual
-    ``F_hat(G*) - G*`` is recomputed with :func:`numerics.maps.shape_map` (the
+    ``F_hat(G*) - G*`` is recomputed with :func:`numerics.maps.precise.shape_map` (the
     exact-rational/mpmath map, not the search's ball-arithmetic chain rule) at
     more digits than the search.  The allowed residual is the map's error bound
     plus how far ``F_hat(G) - G`` can move inside the stated radius ``w`` around
-    the exact fixed point (:attr:`~numerics.fixed_points.FoundFixedPoint.radius`):
+    the exact fixed point (:attr:`~numerics.fixed_points.search.FoundFixedPoint.radius`):
     to first order ``10 (1 + n |J|_max) w`` with ``J`` the full Jacobian of
-    :func:`numerics.jacobian.jacobian`; where that derivative is unbounded
+    :func:`numerics.jacobian.derivatives.jacobian`; where that derivative is unbounded
     (degree-0 kernels at correlation ``+-1``) the Hoelder-1/2 bound derived in
     :func:`_hoelder_allowance`.
 
 Reported eigenvalues are the spectrum of the full Jacobian
     :func:`proofs_check.commands.fixed_points.analyse` computes the spectrum
     block by block from the permutation symmetry (Schur's lemma,
-    :func:`numerics.symmetry.blocks`: each eigenvalue of a block is reported once
+    :func:`numerics.jacobian.symmetry.blocks`: each eigenvalue of a block is reported once
     with the irrep dimension as multiplicity).  Independent route: the full
-    ``(n(n+1)/2 - 1)``-square matrix of :func:`numerics.jacobian.jacobian` in the
+    ``(n(n+1)/2 - 1)``-square matrix of :func:`numerics.jacobian.derivatives.jacobian` in the
     orthonormal trace-zero basis at the reported Gram matrix, diagonalised with
     ``mpmath.eig`` -- no symmetry is used.  The reported values, counted with
     their multiplicities, must be the full spectrum as a multiset, up to a
     tolerance derived in :func:`_eigen_tolerance`.  Both routes take their
-    directional derivatives from :func:`numerics.jacobian.directional_derivatives`,
+    directional derivatives from :func:`numerics.jacobian.derivatives.directional_derivatives`,
     so what is checked independently is the decomposition (components, blocks,
     Schur multiplicities) and the report (rounding, labels); the derivative itself
     is checked against central differences of the map in
@@ -47,12 +47,12 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 fixed_points = pytest.importorskip(
-    "numerics.fixed_points", reason="numerics/fixed_points.py (issue 3) not present yet")
-jacobian_mod = pytest.importorskip("numerics.jacobian", reason="numerics/jacobian.py not present")
+    "numerics.fixed_points.search", reason="numerics/fixed_points/search.py (issue 3) not present yet")
+jacobian_mod = pytest.importorskip("numerics.jacobian.derivatives", reason="numerics/jacobian/derivatives.py not present")
 
 import sympy as sp  # noqa: E402
 
-from numerics.maps import shape_map  # noqa: E402
+from numerics.maps.precise import shape_map  # noqa: E402
 from proofs_check.commands.fixed_points import analyse  # noqa: E402
 from proofs_check.strategies import activation_names  # noqa: E402
 from theory.activations import get_activation  # noqa: E402
@@ -136,7 +136,7 @@ def _hoelder_allowance(G: list[list[mpmath.mpf]], layer: str, act: str, w: float
 @examples(1.0, minimum=6)
 @given(case=_cases())
 def test_reported_fixed_points_are_fixed(case):
-    """``F_hat(G) = G`` (:func:`numerics.maps.shape_map`) within the stated radius, and the
+    """``F_hat(G) = G`` (:func:`numerics.maps.precise.shape_map`) within the stated radius, and the
     reported parameters rebuild the reported Gram matrix (module docstring)."""
     family, n, layer, act, dps = case
     try:

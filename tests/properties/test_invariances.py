@@ -26,10 +26,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from numerics.fastmaps import fast_mean_field_map
-from numerics.maps import map_method, mean_field_map
-from numerics.sampling import LayerSampler, apply_components
-from numerics.statistics import tie_representatives
+from numerics.maps.fast import fast_mean_field_map
+from numerics.maps.precise import map_method, mean_field_map
+from numerics.simulation.sampling import LayerSampler, apply_components
+from numerics.simulation.statistics import tie_representatives
 from proofs_check.strategies import activation_names, gram_matrices, layer_kinds
 from theory.activations import get_activation
 from theory.layers import LayerKind
@@ -137,14 +137,14 @@ def test_rs_output_trace(G, rc, act, seed):
         from fractions import Fraction
 
         from numerics.gram import to_fraction
-        from numerics.maps import exact_covariance
+        from numerics.maps.precise import exact_covariance
         S = exact_covariance([[to_fraction(x) for x in row] for row in G.tolist()], layer,
                              Fraction(1))
         expected = sum(S[i][i] > 0 for i in range(n)) * (a * a + b * b) / 2
     assert abs(np.trace(F) - expected) <= n * float(res.error_bound) + 1e-12 * n
     if act in (None, "identity", "abs", "sign"):  # |phi(y)| = |y| or 1: exact per row
         rng = np.random.default_rng(seed)
-        from numerics.simulate import batch_from_gram
+        from numerics.simulation.simulate import batch_from_gram
         Y = batch_from_gram(rng, G, 2, 64)
         H, zero = LayerSampler(n, 64, 2, layer, phi, rng=rng).step(Y, tie_representatives(Y))
         rows = (H * H).mean(axis=1)  # per neuron: mean square over the batch

@@ -1,8 +1,8 @@
 """Mean-field theory against finite-width simulation (issue 6).
 
-Independent route: the expected value is ``F(G)`` from :mod:`numerics.fastmaps`
+Independent route: the expected value is ``F(G)`` from :mod:`numerics.maps.fast`
 (closed-form kernels / RS integral / quadrature), the observed value an
-average of exact finite-width samples (:mod:`numerics.sampling`); the two share
+average of exact finite-width samples (:mod:`numerics.simulation.sampling`); the two share
 no code.  Tolerances come from :mod:`proofs_check.testing` (Student-t quantile at
 family-wise level ``alpha`` with Bonferroni over the ``n(n+1)/2`` entries, times
 the standard error of the Richardson-extrapolated estimate) - nothing is tuned.
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from numerics.fastmaps import fast_mean_field_map
+from numerics.maps.fast import fast_mean_field_map
 from proofs_check.strategies import activation_names, gram_matrices
 from proofs_check.testing import (
     assert_fluctuations_shrink,
@@ -42,7 +42,7 @@ def _exact_spectrum(G: np.ndarray, layer: LayerKind) -> list:
     from fractions import Fraction
 
     from numerics.gram import to_fraction
-    from numerics.maps import exact_covariance
+    from numerics.maps.precise import exact_covariance
     S = exact_covariance([[to_fraction(x) for x in row] for row in G.tolist()], layer,
                          Fraction(1))
     with mpmath.workdps(60):

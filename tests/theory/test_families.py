@@ -1,6 +1,6 @@
 """Reduced family maps against the full numeric map on family members.
 
-Independent route: ``numerics.maps.shape_map`` evaluates ``F_hat`` on the explicit
+Independent route: ``numerics.maps.precise.shape_map`` evaluates ``F_hat`` on the explicit
 ``n x n`` member at 30 digits (its own kernel code and its own RS quadrature);
 the reduced map of ``theory.reduce`` is derived with ``n`` symbolic on the cell
 algebra.  They must agree at concrete n = 3, 4, 7 (THEORY.md section 4).
@@ -12,7 +12,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from numerics.maps import shape_map
+from numerics.maps.precise import shape_map
 from theory.families import get_family, n
 from theory.reduce import reduced_map
 

@@ -38,18 +38,18 @@ then flagged ``infinite`` instead of returning numbers.
 
 ``central-difference`` (RS with a degree-1 activation or without NL): the map
 has no closed-form gradient (an integral over ``s``), so the derivative is the
-order-6 central difference of :func:`numerics.maps.shape_map` at
+order-6 central difference of :func:`numerics.maps.precise.shape_map` at
 ``dps + 12 + (dps+2)/4`` working digits with step ``h = 10^-((dps+2)/4)``; the
 error estimate is ``|D_6 - D_4|`` (order-6 minus order-4 stencil, which bounds
 the order-4 truncation ``~h^4``) plus the map's own error times the stencil
 weight ``/h``.  It needs ``G +- 3hE`` inside the PSD cone with ``S`` of the same
 rank.  Where the RS covariance ``S`` is rank-deficient because points are exactly
 equal (a collapsed cluster) and ``rank S >= 3``, the one-sided derivative is the
-verified s-integral of :mod:`numerics.rs_derivative` ("Equal points", method
+verified s-integral of :mod:`numerics.jacobian.rs_integral` ("Equal points", method
 ``s-integral``); otherwise (``rank S <= 2``, or another kernel) ``unavailable``.
 Verified ball enclosures of the same derivatives (not estimates) come from
 :func:`shape_and_derivatives` with arb balls, routed to
-:mod:`numerics.rs_derivative` (what :func:`numerics.certify.certify` uses).
+:mod:`numerics.jacobian.rs_integral` (what :func:`numerics.jacobian.certify.certify` uses).
 
 Activations without closed-form kernel (tanh, GELU, SiLU, user expressions)
 cost tens of seconds per map evaluation by quadrature (or are statistical with
@@ -170,7 +170,7 @@ def shape_and_derivatives(
     with a degree-0 activation.  Numbers may be mpmath, arb balls or dual numbers
     (``ops`` supplies ``sqrtpos``, ``atan2``, ``pi``, ``const``).  RS with a
     degree-1 activation or without NL is routed, for arb balls only, to the
-    verified s-integrals of :func:`numerics.rs_derivative.rs_shape_and_derivatives`
+    verified s-integrals of :func:`numerics.jacobian.rs_integral.rs_shape_and_derivatives`
     (at python-flint's current precision; ``equal_points``: groups of points known to
     be exactly equal, for the one-sided derivative at such a rank-deficient ``G``).
 
@@ -223,9 +223,9 @@ def _rs_route(G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence
     if getattr(ops, "name", None) != "arb":
         raise NotClosedFormError(
             f"layer {layer.name}: the RS map is an s-integral with no exact chain rule over "
-            f"{getattr(ops, 'name', ops)!r} numbers; use arb balls (numerics.rs_derivative) or "
+            f"{getattr(ops, 'name', ops)!r} numbers; use arb balls (numerics.jacobian.rs_integral) or "
             "directional_derivatives (central differences)")
-    from numerics.rs_derivative import rs_shape_and_derivatives  # imports this module
+    from numerics.jacobian.rs_integral import rs_shape_and_derivatives  # imports this module
 
     return rs_shape_and_derivatives(G, directions, layer, act, sigma,
                                     equal_points=equal_points)
@@ -350,10 +350,10 @@ def directional_derivatives(
 def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admissible,
                      rank_S, full) -> DerivativeResult:
     """RS at a rank-deficient ``S`` whose kernel comes from exactly equal points: the
-    verified one-sided derivative of :mod:`numerics.rs_derivative` ("Equal points"),
+    verified one-sided derivative of :mod:`numerics.jacobian.rs_integral` ("Equal points"),
     at ``dps + 10`` digits; its midpoints are returned and its radii bound the error."""
     from numerics.arith import ArbOps, arb_to_mpf, workprec
-    from numerics.rs_derivative import rs_shape_and_derivatives
+    from numerics.jacobian.rs_integral import rs_shape_and_derivatives
 
     try:
         with workprec(dps + 10):
@@ -374,13 +374,13 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
             [[[arb_to_mpf(x) for x in row] for row in D] for D in ders], "s-integral", "ok",
             mpmath.mpf(bound) * 2, rank, N, admissible,
             [f"RS at rank S = {rank_S} < {full} (equal points): the one-sided derivative "
-             "of the s-integral on the face (numerics.rs_derivative, 'Equal points'), "
+             "of the s-integral on the face (numerics.jacobian.rs_integral, 'Equal points'), "
              "enclosed by acb.integral; error = the enclosures' radii"])
 
 
 def _central_difference(Gm, dense_dirs, kind, act, sigma_w2, dps, rank, N, admissible
                         ) -> DerivativeResult:
-    from numerics.maps import exact_covariance, exact_pivots, shape_map
+    from numerics.maps.precise import exact_covariance, exact_pivots, shape_map
 
     n = len(Gm)
     exact = [[exact_fraction(x) for x in row] for row in Gm]
@@ -451,8 +451,8 @@ class JacobianResult:
 
     def eigenvalues(self) -> list[Any]:
         """Eigenvalues of the full matrix (mpmath ``eig``, at ``dps + 20`` digits; see
-        :func:`numerics.symmetry.eigenvalues` for the fallback when its QR stalls)."""
-        from numerics.symmetry import eigenvalues
+        :func:`numerics.jacobian.symmetry.eigenvalues` for the fallback when its QR stalls)."""
+        from numerics.jacobian.symmetry import eigenvalues
         if self.matrix is None:
             return []
         with mpmath.workdps(self.dps + 20):

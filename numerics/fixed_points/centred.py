@@ -38,13 +38,13 @@ A collapsed cluster (``t_k = 0``: equal points) stays collapsed under every
 layer, so the faces ``t_k = 0`` of spread coordinates are invariant, and the
 vertex where every spread coordinate is 0 (each cluster a single point) is a
 zero exactly.  Zeros are searched face by face, from the vertex up: on each face
-:func:`numerics.krawczyk.find_zeros` (exclusion, Krawczyk existence and
+:func:`numerics.fixed_points.krawczyk.find_zeros` (exclusion, Krawczyk existence and
 uniqueness) over the face's simplex, with the zeros of its sub-faces excluded by
 proven injectivity on a dyadic neighbourhood
-(:func:`numerics.krawczyk.injective_neighbourhood`).  ``complete`` is true when
+(:func:`numerics.fixed_points.krawczyk.injective_neighbourhood`).  ``complete`` is true when
 no box is left unresolved on any face.
 
-Evaluation is the exact chain rule of :func:`numerics.jacobian.shape_and_derivatives`
+Evaluation is the exact chain rule of :func:`numerics.jacobian.derivatives.shape_and_derivatives`
 in ``arb`` ball arithmetic (layers without RS or with RS and a degree-0
 activation; closed-form kernels).  The kernel gradients of degree-1 activations
 are continuous up to correlation ``+-1``, so boxes on the faces get valid
@@ -61,8 +61,8 @@ from itertools import combinations
 from typing import Any
 
 from numerics.arith import ArbOps, flint
+from numerics.fixed_points.krawczyk import find_zeros, injective_neighbourhood
 from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
-from numerics.krawczyk import find_zeros, injective_neighbourhood
 from theory.activations import Activation
 from theory.layers import LayerKind
 
@@ -126,7 +126,7 @@ class CentredResidual:
     """``r(t) = t(Phi(t)) - t`` and its Jacobian on a face of the simplex, in balls.
 
     ``scaled`` (class attribute): whether the residual has the extra scale coordinate
-    of :mod:`numerics.scaled_centred` (non-homogeneous activations).
+    of :mod:`numerics.fixed_points.scaled_centred` (non-homogeneous activations).
 
     Everything is computed on the representative entries of the cell-invariant
     matrices (:func:`_classes`): ``O(cells^2)`` kernel evaluations instead of ``n^2``.
@@ -200,7 +200,7 @@ class CentredResidual:
     def kernels(self, S: Sequence[Any], dS: Sequence[Sequence[Any]],
                 ) -> tuple[list[Any], list[list[Any]]]:
         """The activation's kernel ``V(S)`` at the classes and its derivatives along the
-        directions ``dS`` (Price's theorem gradients, :mod:`numerics.jacobian`)."""
+        directions ``dS`` (Price's theorem gradients, :mod:`numerics.jacobian.derivatives`)."""
         family, slopes = kernel_params(self.act)
         ncls = len(self.classes)
         F: list[Any] = [None] * ncls
@@ -351,7 +351,7 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
 
     Returns the zeros, a residual on the full simplex (to evaluate ``Phi``), whether
     the search is complete, and notes.  ``residual``: the class of the residual (default
-    :class:`CentredResidual`; :class:`numerics.rs_centred.RSCentredResidual` for RS
+    :class:`CentredResidual`; :class:`numerics.fixed_points.rs_centred.RSCentredResidual` for RS
     layers with a degree-1 activation).  ``max_free``: faces of higher dimension are
     not searched (``complete`` false, said in the notes).  ``max_boxes``: the budget of
     boxes per face (the rest unresolved).
@@ -418,12 +418,12 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                     if nb is not None:
                         notes.append(f"{face}: no zero but the collapsed vertex in "
                                      f"{_box_text(nb)} (a lower bound of the spread next to "
-                                     "the vertex, numerics.rs_vertex)")
+                                     "the vertex, numerics.fixed_points.rs_vertex)")
                         # r > 0 on (0, delta]: the spread share increases there, and an
                         # orbit staying in (0, delta] would converge to a fixed point
                         vertex_zero.repelling = vertex_zero.repelling or (
                             f"on the face {face}: r(t) > 0 for 0 < t <= "
-                            f"{float(nb[0][1]):.4g} (numerics.rs_vertex), so a spread share "
+                            f"{float(nb[0][1]):.4g} (numerics.fixed_points.rs_vertex), so a spread share "
                             "in that range grows until it leaves it (a limit inside would be "
                             "another fixed point)")
                 if nb is None:

@@ -1,14 +1,14 @@
-r"""Mean-field growth rates for the Lyapunov command (:mod:`numerics.lyapunov`).
+r"""Mean-field growth rates for the Lyapunov command (:mod:`numerics.simulation.lyapunov`).
 
 ``mean_field_exponent(at, n, layer, activation)`` returns the log of the modulus
 of the Jacobian eigenvalue of ``F_hat`` that governs each finite-width
-experiment of :mod:`numerics.lyapunov`, at the corresponding mean-field fixed
+experiment of :mod:`numerics.simulation.lyapunov`, at the corresponding mean-field fixed
 point (perturbations in Gram units, so the growth per layer of the
 perturbation is ``|lambda|``):
 
 ``at = "cluster-odd"``
     fixed point: the face ``rho = 1, gamma = 0`` of ``cluster-odd``
-    (:func:`numerics.fixed_points.find_fixed_points`; for RC+ReLU
+    (:func:`numerics.fixed_points.search.find_fixed_points`; for RC+ReLU
     ``a = 1/(n-1), b = n - 1``).  ``cluster_spread`` (the squared spread of the
     cluster, linear in the Gram perturbation at ``rho = 1``) grows by the largest
     modulus over the components ``std(cluster)`` and ``(n-3,2)(cluster)``;
@@ -29,9 +29,9 @@ from typing import Any
 
 import mpmath
 
-from numerics.fixed_points import find_fixed_points
-from numerics.jacobian import directional_derivatives
-from numerics.symmetry import blocks
+from numerics.fixed_points.search import find_fixed_points
+from numerics.jacobian.derivatives import directional_derivatives
+from numerics.jacobian.symmetry import blocks
 from theory.errors import InvalidInputError
 
 

@@ -19,7 +19,7 @@ triangles), whose diagonal is then made non-negative, so ``R`` is the unique
 upper-triangular factor of ``X^T X = R^T R`` with ``R_jj >= 0``.  Identical
 points are identical in ``W X`` in exact arithmetic; the sampler enforces it
 bitwise by copying each point's output from its group representative
-(see :func:`numerics.statistics.tie_representatives`), which is exact because
+(see :func:`numerics.simulation.statistics.tie_representatives`), which is exact because
 ``W x_i = W x_j`` when ``x_i = x_j``.
 
 Reference path: form ``W`` (``d x d``) and multiply; also the path of the frozen
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics.statistics import tie_representatives
+from numerics.simulation.statistics import tie_representatives
 from theory.activations import Activation, get_activation
 from theory.errors import InvalidInputError, UnknownNameError
 from theory.layers import LayerKind, parse_layer

@@ -21,7 +21,7 @@ Four methods, chosen by :func:`map_method`:
     2-D trapezoidal rule with Gaussian weight at the working precision (it
     converges geometrically in ``1/h`` for activations with complex poles such
     as tanh and SiLU, where Gauss-Hermite converges only like ``exp(-c sqrt(N))``;
-    see :func:`numerics.quadrature.normal_trapezoid_rule`).
+    see :func:`numerics.maps.quadrature.normal_trapezoid_rule`).
 ``rqmc``
     RS with a non-homogeneous activation: randomized quasi-Monte Carlo over
     ``N(0, S)`` in float64, with a statistical error bar.
@@ -46,17 +46,18 @@ import numpy as np
 import sympy as sp
 
 from numerics.arith import MPMATH
-from numerics.gram import exact_gram, to_fraction
+from numerics.gram import exact_gram
 from numerics.kernels import PairKernel, closed_form_kernel, kernel_matrix_mp
-from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
-from numerics.quadrature import (
+from numerics.maps.quadrature import (
     exp_sinh_halfline,
     gaussian_pair_moment,
     normal_trapezoid_rule,
     rqmc_gaussian_second_moment,
 )
+from numerics.parameters import sigma_fraction
+from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
 from theory.activations import Activation, X, get_activation
-from theory.errors import GramError, InvalidInputError, PrecisionError
+from theory.errors import GramError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
@@ -211,16 +212,6 @@ class MapResult:
 # ---------------------------------------------------------------------------
 # Exact covariance
 # ---------------------------------------------------------------------------
-
-
-def _sigma_fraction(sigma_w2: Any) -> Fraction:
-    try:
-        value = to_fraction(sigma_w2, where="sigma_w2")
-    except GramError as exc:
-        raise InvalidInputError(str(exc)) from None
-    if value <= 0:
-        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}")
-    return value
 
 
 def exact_covariance(G: ExactMatrix, layer: LayerKind, sigma_w2: Fraction) -> ExactMatrix:
@@ -622,7 +613,7 @@ def mean_field_map(
     dps = validate_dps(dps)
     kind, act = parse_layer(layer), get_activation(activation)
     exact = exact_gram(G)
-    sigma = _sigma_fraction(sigma_w2)
+    sigma = sigma_fraction(sigma_w2)
     n = len(exact)
     method = map_method(kind, act)
     S = exact_covariance(exact, kind, sigma)

@@ -4,12 +4,12 @@ Method (python-flint ``arb`` balls, rigorous error propagation):
 
 1. The fixed point ``G*`` is given as a matrix of balls (an enclosure: exact
    entries, or a midpoint with a proven or stated radius).
-2. For each isotypic component (:mod:`numerics.symmetry`) the block ``M`` is
+2. For each isotypic component (:mod:`numerics.jacobian.symmetry`) the block ``M`` is
    the matrix of ``J = D F_hat(G*)`` on the representative directions
    (rational, mutually orthogonal; for ``trivial`` the trace-zero combinations
    ``R_c - (tr R_c / tr R_1) R_1``, ``c >= 2``, whose coordinates are read with the
    orthogonal ``R_c``), with ``J R`` evaluated by the exact chain rule of
-   :func:`numerics.jacobian.shape_and_derivatives` in ball arithmetic.  So
+   :func:`numerics.jacobian.derivatives.shape_and_derivatives` in ball arithmetic.  So
    every entry of ``M`` is a ball containing the exact value for every ``G`` in
    the enclosure.
 3. The eigenvalues of each ball matrix ``M`` are enclosed by arb's verified
@@ -71,7 +71,7 @@ when one is certified ``> 1``, ``None`` (undecided) when an enclosure contains
 was obtained.  Layers with closed-form kernels are certified: without RS (or RS
 with a degree-0 activation) by the exact chain rule, with RS and a degree-1
 activation (or RS without NL) by the verified s-integrals of
-:mod:`numerics.rs_derivative` (``acb.integral``), which need ``S`` positive definite
+:mod:`numerics.jacobian.rs_integral` (``acb.integral``), which need ``S`` positive definite
 on its range (a rank-deficient ``S`` raises ``NotClosedFormError``).
 
 An enclosure (arb ball or cluster disc) wider than ``max_width`` raises
@@ -98,9 +98,9 @@ from numerics.arith import (
     mpf_to_arb,
     workprec,
 )
-from numerics.jacobian import dense, shape_and_derivatives
+from numerics.jacobian.derivatives import dense, shape_and_derivatives
+from numerics.jacobian.symmetry import components
 from numerics.kernels import InfiniteDerivative
-from numerics.symmetry import components
 from theory.activations import get_activation
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.layers import parse_layer
@@ -185,7 +185,7 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
     equal_points
         Groups of points that are exactly equal at the fixed point (a collapsed
         cluster on a face, known from the search); with RS the one-sided derivative
-        there (:mod:`numerics.rs_derivative`) is enclosed over ``G`` in the balls *with*
+        there (:mod:`numerics.jacobian.rs_integral`) is enclosed over ``G`` in the balls *with*
         those points equal.
     dps
         Working digits of the ball arithmetic (``~3.33 dps`` bits).
@@ -201,7 +201,7 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
     act0 = get_activation(activation)
     act = act0 if kind.nl else None
     if (kind.nl and not act0.closed_form) or (kind.rs and kind.nl and act0.degree not in (0, 1)):
-        # RS with degree 1 (or no NL): verified s-integrals (numerics.rs_derivative).
+        # RS with degree 1 (or no NL): verified s-integrals (numerics.jacobian.rs_integral).
         raise NotClosedFormError(
             f"no certified Jacobian for layer {kind.name} with {act0.name}: only closed-form "
             "kernels, and with RS only homogeneous activations (degree 0 or 1), are certified")

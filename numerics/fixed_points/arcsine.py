@@ -10,7 +10,7 @@ c_ij)``.  ``v(0) = 0`` and ``v`` is strictly concave,
 
     v'(x) = (4 sigma / pi) / ((1 + 2 sigma x) sqrt(1 + 4 sigma x))   (decreasing),
 
-so ``v(x) / x`` is strictly decreasing on ``x > 0`` and :mod:`numerics.entrywise`
+so ``v(x) / x`` is strictly decreasing on ``x > 0`` and :mod:`numerics.fixed_points.entrywise`
 applies: a fixed point has the diagonal ``d = n / k`` on its support.  There every
 ``u_i`` is ``u = 2 sigma d / (1 + 2 sigma d)`` (exact, rational) and a correlation is
 fixed iff ``F_hat_ij / d = arcsin(u c) / arcsin(u) = c``.  For every ``u`` in
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from numerics.entrywise import Entry
+from numerics.fixed_points.entrywise import Entry
 
 
 def u_of(d: Fraction, sigma: Fraction) -> Fraction:

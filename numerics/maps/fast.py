@@ -1,4 +1,4 @@
-r"""The float64 vectorised twin of :mod:`numerics.maps`.
+r"""The float64 vectorised twin of :mod:`numerics.maps.precise`.
 
 Same maps, same methods, for a batch of Gram matrices of shape ``(..., n, n)``:
 
@@ -10,7 +10,7 @@ comparisons and the figures; tested against the mpmath path
 estimate per matrix (``error``) for the quadrature methods.
 
 * ``closed-form``: the kernels of :mod:`theory.kernels`, in the ``atan2`` form of
-  :mod:`numerics.maps` (no ``1 - cos^2`` cancellation).  A pair with
+  :mod:`numerics.maps.precise` (no ``1 - cos^2`` cancellation).  A pair with
   ``S_ii S_jj - S_ij^2 <= 16 eps S_ii S_jj`` is taken as exactly collinear,
   and, after RC, a diagonal ``S_ii <= 16 n eps max S_kk`` as exactly zero (the
   rounding level of the recentering).
@@ -20,7 +20,7 @@ estimate per matrix (``error``) for the quadrature methods.
   once (``numpy.linalg.eigh``); error estimate ``|I_h - I_{2h}|`` (free: nested).
 * ``gaussian-quadrature``: 2-D trapezoid with Gaussian weight, step
   ``h = 1/(4 max(1, max sqrt(S_ii)))`` (at least 1/32), error ``|I_h - I_{2h}|``.
-* ``rqmc``: :func:`numerics.quadrature.rqmc_gaussian_second_moment` per matrix,
+* ``rqmc``: :func:`numerics.maps.quadrature.rqmc_gaussian_second_moment` per matrix,
   error = 4 standard errors.
 """
 
@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from numerics.kernels import kernel_matrix_float64
-from numerics.maps import RQMC_SE_MULTIPLIER, map_method
-from numerics.quadrature import rqmc_gaussian_second_moment
+from numerics.maps.precise import RQMC_SE_MULTIPLIER, map_method
+from numerics.maps.quadrature import rqmc_gaussian_second_moment
 from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError, NotClosedFormError
 from theory.layers import LayerKind, parse_layer

@@ -1,7 +1,7 @@
 r"""The centred search for RC with a non-homogeneous closed-form activation (erf).
 
 With RC the map sees ``G`` only through ``S = P G P = sum_g x_g Pi_g`` (the projectors
-of :mod:`numerics.centred_search`), but erf is not homogeneous: the scale of ``S``
+of :mod:`numerics.fixed_points.centred`), but erf is not homogeneous: the scale of ``S``
 matters.  Write ``S = n sigma sum_g u_g Pi_g / r_g`` with the direction ``u`` on the
 simplex (``sum u = 1``) and the scale ``sigma = tr(P G P) / n in [0, 1]``
 (``tr P G P <= tr G = n``), and ``Phi(u, sigma) = F_hat(S)``.  A family member is a
@@ -12,7 +12,7 @@ fixed point iff ``G = Phi(u*, sigma*)`` for a zero of
 
 ``c_g = <F, Pi_g>``, ``T = sum_g c_g = tr(P F P)``: then ``<Phi, Pi_g> / n = c_g / tr F
 = sigma u_g``, so ``P Phi P = S``.  The search is that of
-:mod:`numerics.centred_search` with ``sigma`` as an extra coordinate, free on every
+:mod:`numerics.fixed_points.centred` with ``sigma`` as an extra coordinate, free on every
 face (the vertex where every cluster is collapsed is a 1-D search in ``sigma``).
 
 The erf kernel ``(2/pi) arcsin(2 S_ij / sqrt((1 + 2 S_ii)(1 + 2 S_jj)))`` is analytic
@@ -35,7 +35,7 @@ from itertools import combinations
 from typing import Any
 
 from numerics.arith import ArbOps, flint
-from numerics.centred_search import CentredResidual
+from numerics.fixed_points.centred import CentredResidual
 
 
 def _arcsin_ratio(z: Any) -> Any:

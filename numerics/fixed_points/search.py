@@ -2,26 +2,26 @@ r"""Fixed points of the shape map ``F_hat`` in a family at concrete ``n``, with 
 
 Layers with RC and a homogeneous activation (degree 1 or 0, or no NL), and an
 exact chain rule (no RS, or RS with step/sign)
-    The complete search of :mod:`numerics.centred_search`: ``F_hat`` depends only on
+    The complete search of :mod:`numerics.fixed_points.centred`: ``F_hat`` depends only on
     the direction of ``P G P``, which on a family lives in a simplex of dimension
     0 (symmetric), 1 (cluster-odd) or 2 (two-clusters).  Every fixed point of the
     family is ``Phi(t*)`` for a zero ``t*`` of ``t(Phi(t)) - t``; the zeros are
     found face by face by interval branch and bound with the Krawczyk test
-    (:mod:`numerics.krawczyk`), including the degenerate ones on the invariant
+    (:mod:`numerics.fixed_points.krawczyk`), including the degenerate ones on the invariant
     faces (collapsed clusters).  ``complete = True`` when no box is left
     unresolved: then the list is every fixed point of ``F_hat`` in the family
     (``P G P = 0``, all points equal, is where the map is undefined).
 
 RC with erf (non-homogeneous; no RS)
     The same search with the scale of ``P G P`` as one more coordinate
-    (:mod:`numerics.scaled_centred`).
+    (:mod:`numerics.fixed_points.scaled_centred`).
 
 Degree-0 activations (step, sign; with or without RS) and erf without RC (layer ``nl``)
-    Closed form (:mod:`numerics.entrywise`): the map acts entry by entry, so a fixed
+    Closed form (:mod:`numerics.fixed_points.entrywise`): the map acts entry by entry, so a fixed
     point has the diagonal ``n / k`` on the ``k`` points not at the origin and fixed
     correlations of the correlation map (``kappa(cos theta) = 1 - c theta``, zeros by
-    a proven 1-D search, :mod:`numerics.degree_zero`; ``arcsin(u c) / arcsin(u)``:
-    exactly ``-1, 0, 1`` by convexity, :mod:`numerics.arcsine`); complete on every
+    a proven 1-D search, :mod:`numerics.fixed_points.degree_zero`; ``arcsin(u c) / arcsin(u)``:
+    exactly ``-1, 0, 1`` by convexity, :mod:`numerics.fixed_points.arcsine`); complete on every
     family.
 
 Degree-1 activations without RC (chain rule)
@@ -40,10 +40,10 @@ Degree-1 activations without RC (chain rule)
     False``: every batch on one ray (``G = g g^T``, ``g >= 0``) is fixed, a continuum.
 
 RC with RS and a degree-1 activation (BN with ReLU) or no NL
-    The same search with the residual of :mod:`numerics.rs_centred` (the s-integral
+    The same search with the residual of :mod:`numerics.fixed_points.rs_centred` (the s-integral
     on the simplex in closed form, enclosed by ``acb.integral``).  Next to the
     collapsed vertex the spread share grows like ``sqrt(t)`` (infinite derivative):
-    there a lower bound with explicit constants (:mod:`numerics.rs_vertex`) proves
+    there a lower bound with explicit constants (:mod:`numerics.fixed_points.rs_vertex`) proves
     that no zero but the vertex lies in ``[0, delta]``, so the 1-D faces (cluster-odd,
     and the faces of two-clusters) are searched completely; faces of two free
     coordinates (the two-clusters interior) are not searched (cost), so two-clusters
@@ -63,14 +63,14 @@ from typing import Any
 
 import mpmath
 
-from numerics import arcsine, centred_search, degree_zero, entrywise
 from numerics.arith import ArbOps, arb_to_mpf, flint, workprec
-from numerics.jacobian import derivative_method, shape_and_derivatives
+from numerics.fixed_points import arcsine, centred, degree_zero, entrywise
+from numerics.fixed_points.rs_centred import RSCentredResidual
+from numerics.fixed_points.scaled_centred import ScaledCentredResidual
+from numerics.jacobian.derivatives import derivative_method, shape_and_derivatives
 from numerics.kernels import InfiniteDerivative, kernel_params
-from numerics.maps import _sigma_fraction
+from numerics.parameters import sigma_fraction
 from numerics.precision import DEFAULT_DPS, validate_dps
-from numerics.rs_centred import RSCentredResidual
-from numerics.scaled_centred import ScaledCentredResidual
 from theory.activations import get_activation
 from theory.errors import InvalidInputError, NotClosedFormError
 from theory.families import get_family
@@ -225,7 +225,7 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
                       m: int | None = None) -> FixedPointSearchResult:
     """All fixed points of ``F_hat`` in the searched part of ``family`` (module docstring)."""
     dps = validate_dps(dps)
-    sigma_f = _sigma_fraction(sigma_w2)  # (homogeneous activations do not depend on it)
+    sigma_f = sigma_fraction(sigma_w2)  # (homogeneous activations do not depend on it)
     fam = get_family(family)
     kind = parse_layer(layer)
     act0 = get_activation(activation)
@@ -361,15 +361,15 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
 def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
              m: int | None, rs_integral: bool = False, scaled: bool = False,
              sigma_w2: Fraction = Fraction(1)) -> FixedPointSearchResult:
-    """The complete search of :mod:`numerics.centred_search` (RC, homogeneous activation).
+    """The complete search of :mod:`numerics.fixed_points.centred` (RC, homogeneous activation).
 
     With RS and a degree-1 activation (or no NL) the map is an s-integral
-    (:mod:`numerics.rs_centred`, in closed form on the simplex).  At ``S`` a multiple
+    (:mod:`numerics.fixed_points.rs_centred`, in closed form on the simplex).  At ``S`` a multiple
     of a projector (the symmetric family's single point ``P``; the vertex where every
     cluster is collapsed, ``S ~ Pi_w``) it closes, ``F = n V(S) / (rank lambda)``, so
     ``F_hat`` equals the map without RS there and those points are evaluated exactly
     by the residual without RS.  ``scaled``: a non-homogeneous activation (erf), with
-    the scale of ``P G P`` as an extra coordinate (:mod:`numerics.scaled_centred`).
+    the scale of ``P G P`` as an extra coordinate (:mod:`numerics.fixed_points.scaled_centred`).
     """
     notes: list[str] = []
     layer_name = kind.name
@@ -379,7 +379,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     labels = list(fam.cell_labels)
     found: list[FoundFixedPoint] = []
     with workprec(2 * dps + 20):
-        zeros, res, complete, search_notes = centred_search.search(
+        zeros, res, complete, search_notes = centred.search(
             sizes, labels, kind, act, dps,
             residual=(RSCentredResidual if rs_integral
                       else ScaledCentredResidual.with_sigma_w2(sigma_w2) if scaled else None),
@@ -387,7 +387,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             max_free=1 if rs_integral else None,
             max_boxes=RS_BOXES if rs_integral else 200000)
         notes += search_notes
-        plain = centred_search.CentredResidual(res.gens, sizes, kind, act, res.free)
+        plain = centred.CentredResidual(res.gens, sizes, kind, act, res.free)
         for z in zeros:
             # (with RS: the points where S(t) is a multiple of one projector, exactly)
             at = plain if (rs_integral and (z.degenerate or len(res.gens) == 1)) else res
@@ -415,7 +415,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                      f"the face '{z.face}': {z.proof}")
             if rs_integral:
                 proof += ("; with RS: the s-integral on the simplex in closed form, enclosed by "
-                          "acb.integral (numerics.rs_centred)" if not z.degenerate else
+                          "acb.integral (numerics.fixed_points.rs_centred)" if not z.degenerate else
                           "; with RS: S(t) is a multiple of a projector here, where the RS "
                           "map closes (F = n V(S)/(rank lambda)) and F_hat is the map without RS")
             found.append(FoundFixedPoint(fam.name, values, enclosure, gram, z.degenerate, proof,
@@ -424,17 +424,17 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
                                          repelling=z.repelling))
     if complete and scaled:
         notes.append("complete search over the whole family (RC makes F_hat depend on "
-                     "P G P only: its direction and scale; numerics.scaled_centred)")
+                     "P G P only: its direction and scale; numerics.fixed_points.scaled_centred)")
     elif complete:
         notes.append("complete search over the whole family (RC makes F_hat depend on the "
-                     "direction of P G P only; numerics.centred_search)")
+                     "direction of P G P only; numerics.fixed_points.centred)")
     elif rs_integral:
         notes.append(
             "with RS and a degree-1 activation the search is incomplete (complete = false): "
             "faces of two free coordinates are not searched (the integral's enclosures need "
             "boxes below 2^-9 there, ~10^5 integrals), and next to a collapsed cluster, where "
             "the spread share grows like sqrt(t) (infinite derivative), boxes that the lower "
-            "bound of numerics.rs_vertex does not reach stay unresolved; fixed points in what "
+            "bound of numerics.fixed_points.rs_vertex does not reach stay unresolved; fixed points in what "
             "the notes above list are not excluded")
     else:
         notes.append("search incomplete: unresolved boxes listed above")
@@ -444,8 +444,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
 def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
                sigma_w2: Fraction) -> FixedPointSearchResult:
     """Degree-0 activations or erf without RC: the closed form of
-    :mod:`numerics.entrywise` with the fixed correlations of :mod:`numerics.degree_zero`
-    or :mod:`numerics.arcsine`."""
+    :mod:`numerics.fixed_points.entrywise` with the fixed correlations of :mod:`numerics.fixed_points.degree_zero`
+    or :mod:`numerics.fixed_points.arcsine`."""
     notes: list[str] = []
     sizes = _cell_sizes(fam, n, m, notes)
     family, slopes = kernel_params(act)  # exact fractions
@@ -479,7 +479,7 @@ def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
         notes.append("the fixed points are, for every non-empty set of cells (the others at "
                      "the origin, which phi(0) = 0 keeps there), the members with diagonal "
                      "n / k on those k points and fixed correlations, kept when PSD "
-                     "(numerics.entrywise)")
+                     "(numerics.fixed_points.entrywise)")
         complete = not unresolved
         if unresolved:  # pragma: no cover - the correlation maps have simple zeros only
             notes.append(f"{len(unresolved)} interval(s) of the correlation search unresolved")
@@ -536,7 +536,7 @@ def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]
     On a face they are equal (the cell's spread is exactly 0), but the diagonal and the
     within-cell entries are separate enclosures of the same number: replace both by
     their intersection, so the reported rows are identical (which the one-sided RS
-    derivative at equal points relies on, :mod:`numerics.rs_derivative`)."""
+    derivative at equal points relies on, :mod:`numerics.jacobian.rs_integral`)."""
     for cell in _collapsed_groups(sizes, collapsed):
         i0 = cell[0]
         a, b = Phi[i0][i0], Phi[i0][i0 + 1]

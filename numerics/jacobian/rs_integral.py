@@ -15,7 +15,7 @@ and for a direction ``E`` (``dS = sigma_w^2 P E P`` or ``sigma_w^2 E``)
     dF_hat = n (dF tr F - F tr dF) / (tr F)^2,
 
 with ``V`` and its gradient by Price's theorem
-(:func:`numerics.jacobian.pair_value_grad`, :func:`numerics.jacobian.diag_value_grad`).
+(:func:`numerics.jacobian.derivatives.pair_value_grad`, :func:`numerics.jacobian.derivatives.diag_value_grad`).
 
 Reduction to the range of ``S``
 -------------------------------
@@ -27,7 +27,7 @@ Let ``Q`` be an orthonormal frame of the range of ``P`` (the Helmert frame of
 Q L dK L Q^T`` with ``L = (I_r + 2 s K)^(-1)``.  ``K`` must be positive definite
 (``rank S`` full; checked by its leading principal minors), else
 :class:`~theory.errors.NotClosedFormError` (the one-sided derivative of the RS
-integral at a rank-deficient ``S`` is not computed, as in :mod:`numerics.jacobian`).
+integral at a rank-deficient ``S`` is not computed, as in :mod:`numerics.jacobian.derivatives`).
 ``F`` is invariant under ``S -> c S`` (``c > 0``), so ``K`` and ``dK`` are first
 multiplied by an exact ``c ~ r / (2 tr K)`` (eigenvalues of order 1/2).
 
@@ -513,7 +513,7 @@ def rs_shape_and_derivatives(
     -------
     (F_hat, [dF_hat for each E])
         Lists of lists of ``flint.arb``, the convention of
-        :func:`numerics.jacobian.shape_and_derivatives`.
+        :func:`numerics.jacobian.derivatives.shape_and_derivatives`.
 
     Raises
     ------

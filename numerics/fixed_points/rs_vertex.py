@@ -1,6 +1,6 @@
 r"""No fixed point of the RS map next to a collapsed vertex: a lower bound with constants.
 
-Setting (the 1-D faces of :mod:`numerics.rs_centred`): RC + RS with a degree-1
+Setting (the 1-D faces of :mod:`numerics.fixed_points.rs_centred`): RC + RS with a degree-1
 activation ``phi = a min(x, 0) + b max(x, 0)`` (or no NL, ``a = b = 1``); one cell ``C``
 of ``k`` points spreads (projector ``Pi_C``, rank ``rho = k - 1``), every other cell is
 collapsed, and the separation ``Pi_w = w w^T`` (rank 1) carries the rest:

@@ -1,4 +1,4 @@
-r"""The centred residual of :mod:`numerics.centred_search` for RS layers (BN) with a
+r"""The centred residual of :mod:`numerics.fixed_points.centred` for RS layers (BN) with a
 degree-1 activation or no NL: the s-integral on the family's simplex, in closed form.
 
 With RC and RS the layer maps ``S = P G P`` to (THEORY.md section 2)
@@ -6,7 +6,7 @@ With RC and RS the layer maps ``S = P G P`` to (THEORY.md section 2)
     F(S) = n int_0^oo det(I + 2 s S)^(-1/2) V(S (I + 2 s S)^(-1)) ds,
 
 ``V`` the kernel of the activation (degree 1: ``V(c S) = c V(S)``), and ``F`` is
-invariant under ``S -> c S``.  On the simplex of :mod:`numerics.centred_search`,
+invariant under ``S -> c S``.  On the simplex of :mod:`numerics.fixed_points.centred`,
 ``S(t) = sum_g lambda_g Pi_g`` with mutually orthogonal projectors ``Pi_g`` of
 rank ``r_g`` and ``lambda_g = t_g / r_g``, so the spectrum of ``S`` is known
 exactly and the integrand needs no matrix algebra:
@@ -52,9 +52,9 @@ from fractions import Fraction
 from typing import Any
 
 from numerics.arith import AcbOps, ArbDiscriminantOps, ArbOps, flint
-from numerics.centred_search import CentredResidual, Generator
+from numerics.fixed_points.centred import CentredResidual, Generator
+from numerics.fixed_points.rs_vertex import vertex_exclusion
 from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
-from numerics.rs_vertex import vertex_exclusion
 from theory.activations import Activation
 from theory.errors import PrecisionError
 from theory.layers import LayerKind
@@ -111,7 +111,7 @@ class RSCentredResidual(CentredResidual):
 
     def vertex_neighbourhood(self) -> tuple[tuple[Fraction, Fraction], ...] | None:
         """``[0, delta]`` on a 1-D face (one spreading cell, the separation of rank 1):
-        no zero there but the vertex, by the lemma of :mod:`numerics.rs_vertex`."""
+        no zero there but the vertex, by the lemma of :mod:`numerics.fixed_points.rs_vertex`."""
         last = len(self.gens) - 1
         if len(self.free) != 1 or self.gens[last].spread or self.gens[last].rank != 1:
             return None

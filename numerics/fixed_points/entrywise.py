@@ -8,7 +8,7 @@ the kernel ``V`` of THEORY.md section 2 has the form
 with ``v(0) = 0`` (a point at the origin stays there: ``phi(0) = 0``) and ``v(x) / x``
 strictly decreasing on ``x > 0`` (degree 0: ``v = const * 1{x > 0}``; erf:
 ``v(x) = (2/pi) arcsin(2 sigma x / (1 + 2 sigma x))``, concave, see
-:mod:`numerics.arcsine`).  Then a fixed point of ``F_hat = n V / tr V`` has
+:mod:`numerics.fixed_points.arcsine`).  Then a fixed point of ``F_hat = n V / tr V`` has
 
 * **diagonal** ``n / k`` on its support (the ``k`` points not at the origin) and 0
   elsewhere: ``G_ii = n v(G_ii) / sum_k v(G_kk)`` gives ``v(G_ii) / G_ii = tr V / n``

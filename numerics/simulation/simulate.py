@@ -2,7 +2,7 @@
 
 A run draws ``T`` independent batches of ``n`` points in ``R^d`` and pushes them
 through ``depth`` random layers (THEORY.md section 1) with
-:class:`numerics.sampling.LayerSampler`.  At every layer it tracks the exact
+:class:`numerics.simulation.sampling.LayerSampler`.  At every layer it tracks the exact
 partition of each batch into groups of identical points (merges are absorbing:
 the sampler keeps identical points bitwise identical), the merge events and
 their mechanism, and the cluster + odd test; at the recorded layers
@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numerics.sampling import LayerSampler, check_ensemble, copy_ties, single_blas_thread
-from numerics.statistics import (
+from numerics.parameters import check_float, check_int
+from numerics.simulation.sampling import LayerSampler, check_ensemble, copy_ties, single_blas_thread
+from numerics.simulation.statistics import (
     MeanCI,
     cluster_odd_test,
     gram,
@@ -43,26 +44,7 @@ from theory.layers import parse_layer
 LOG2_RANGE = 256
 
 
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise InvalidInputError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise InvalidInputError(f"{name} must be >= {low}, got {value}")
-    return int(value)
 
-
-def _check_float(name: str, value: object, low: float, strict: bool) -> float:
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(x) or x < low or (strict and x == low):
-        op = ">" if strict else ">="
-        raise InvalidInputError(f"{name} must be a finite number {op} {low}, got {value!r}")
-    return x
 
 
 @dataclass
@@ -88,18 +70,18 @@ class SimulationConfig:
     initial_points: list | np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        self.n = _check_int("n", self.n, 2)
-        self.width = _check_int("width", self.width, 1)
-        self.depth = _check_int("depth", self.depth, 0)
-        self.trials = _check_int("trials", self.trials, 1)
-        self.every = _check_int("every", self.every, 0)
-        self.sigma_w2 = _check_float("sigma_w2", self.sigma_w2, 0.0, True)
-        self.eps = _check_float("eps", self.eps, 0.0, False)
+        self.n = check_int("n", self.n, 2)
+        self.width = check_int("width", self.width, 1)
+        self.depth = check_int("depth", self.depth, 0)
+        self.trials = check_int("trials", self.trials, 1)
+        self.every = check_int("every", self.every, 0)
+        self.sigma_w2 = check_float("sigma_w2", self.sigma_w2, 0.0, True)
+        self.eps = check_float("eps", self.eps, 0.0, False)
         self.weights = check_ensemble(self.weights)
         self.layer = parse_layer(self.layer).name
         self.activation = get_activation(self.activation).name
         if self.seed is not None:
-            self.seed = _check_int("seed", self.seed, 0)
+            self.seed = check_int("seed", self.seed, 0)
 
     def to_json(self) -> dict:
         return {

@@ -10,14 +10,14 @@ so on the points not at the origin ``F_hat`` has the diagonal ``n / k`` (``k`` o
 them; a point at the origin stays there: ``phi(0) = 0``) and each correlation is
 mapped separately by ``kappa(cos theta) = 1 - c theta`` (RS changes nothing:
 ``phi(h / sigma) = phi(h)``).  The fixed points of a family are those of
-:mod:`numerics.entrywise` with the fixed correlations of ``kappa``: ``corr = cos(theta)``
+:mod:`numerics.fixed_points.entrywise` with the fixed correlations of ``kappa``: ``corr = cos(theta)``
 with
 
     g(theta) = 1 - cos(theta) - c theta = 0,   theta in [0, pi],
 
 ``g'(theta) = sin(theta) - c`` is finite everywhere (unlike ``kappa'`` at ``corr = 1``),
 so the zeros ``Z`` are found with proof by the 1-D interval search of
-:mod:`numerics.fixed_points` in ``u = theta / pi``: ``u = 0`` is a zero exactly,
+:mod:`numerics.fixed_points.search` in ``u = theta / pi``: ``u = 0`` is a zero exactly,
 ``u = 1`` exactly when ``a = -b`` (an odd activation; ``g(pi) = 2 - c pi``).
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 import mpmath
 
 from numerics.arith import ArbOps, flint
-from numerics.entrywise import Entry
+from numerics.fixed_points.entrywise import Entry
 
 
 def kappa_constant(slopes: tuple[Fraction, Fraction]) -> Fraction:

@@ -20,7 +20,7 @@ Jacobian):
 ``odd_cos``
     The cluster exactly merged (bitwise identical points), the odd point with
     ``cos(cbar, o) = delta``.  Distance ``|cos|``.  A cosine back at rounding
-    level (``<= numerics.statistics.orthogonality_tolerance``) counts as an
+    level (``<= numerics.simulation.statistics.orthogonality_tolerance``) counts as an
     exact return to the configuration: growth ``-inf`` for that layer (the
     trajectory is then perturbed afresh).
 ``symmetric``
@@ -46,9 +46,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numerics.sampling import LayerSampler, check_ensemble, single_blas_thread
-from numerics.simulate import _check_float, _check_int, batch_from_gram
-from numerics.statistics import (
+from numerics.parameters import check_float, check_int
+from numerics.simulation import mean_field_rates
+from numerics.simulation.sampling import LayerSampler, check_ensemble, single_blas_thread
+from numerics.simulation.simulate import batch_from_gram
+from numerics.simulation.statistics import (
     cluster_odd_test,
     gram,
     mean_interval,
@@ -84,25 +86,25 @@ class LyapunovConfig:
     rho: float = 0.0
 
     def __post_init__(self) -> None:
-        self.n = _check_int("n", self.n, 2)
+        self.n = check_int("n", self.n, 2)
         if isinstance(self.widths, int | np.integer):
             self.widths = [int(self.widths)]
         if not self.widths:
             raise InvalidInputError("width: give at least one width")
-        self.widths = [_check_int("width", w, 1) for w in self.widths]
-        self.depth = _check_int("depth", self.depth, 1)
-        self.trials = _check_int("trials", self.trials, 1)
-        self.burn_in = _check_int("burn_in", self.burn_in, 0)
+        self.widths = [check_int("width", w, 1) for w in self.widths]
+        self.depth = check_int("depth", self.depth, 1)
+        self.trials = check_int("trials", self.trials, 1)
+        self.burn_in = check_int("burn_in", self.burn_in, 0)
         if self.burn_in >= self.depth:
             raise InvalidInputError(
                 f"burn_in ({self.burn_in}) must be smaller than depth ({self.depth})"
             )
-        self.sigma_w2 = _check_float("sigma_w2", self.sigma_w2, 0.0, True)
-        self.eps = _check_float("eps", self.eps, 0.0, False)
-        self.delta = _check_float("delta", self.delta, 0.0, True)
+        self.sigma_w2 = check_float("sigma_w2", self.sigma_w2, 0.0, True)
+        self.eps = check_float("eps", self.eps, 0.0, False)
+        self.delta = check_float("delta", self.delta, 0.0, True)
         if self.delta >= 1e-2:
             raise InvalidInputError(f"delta must be small (< 1e-2), got {self.delta}")
-        self.rho = _check_float("rho", self.rho, -1.0 / (self.n - 1), False)
+        self.rho = check_float("rho", self.rho, -1.0 / (self.n - 1), False)
         if self.rho >= 1:
             raise InvalidInputError(f"rho must be < 1, got {self.rho}")
         self.weights = check_ensemble(self.weights)
@@ -117,7 +119,7 @@ class LyapunovConfig:
         if self.at == "cluster-odd" and self.n < 3:
             raise InvalidInputError("the cluster + odd configuration needs n >= 3")
         if self.seed is not None:
-            self.seed = _check_int("seed", self.seed, 0)
+            self.seed = check_int("seed", self.seed, 0)
 
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in (
@@ -345,19 +347,18 @@ def _run_symmetric(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
 
 
 def mean_field_value(at: str, n: int, layer: str, activation: str) -> dict:
-    """The mean-field prediction from :func:`numerics.spectrum_bridge.mean_field_exponent`.
+    """The mean-field prediction of :func:`numerics.simulation.mean_field_rates.mean_field_exponent`.
 
     Returns ``{"value": ..., "note": ...}``; ``value`` is None with the note
     ``"mean-field value not available (...)"`` when the bridge cannot compute it
     for this layer kind and activation (it then says why).
     """
-    from numerics import spectrum_bridge
-
     try:
-        value = spectrum_bridge.mean_field_exponent(at, n, layer, activation)
+        value = mean_field_rates.mean_field_exponent(at, n, layer, activation)
     except BnverifyError as exc:
         return {"value": None, "note": f"{MEAN_FIELD_MISSING} ({exc})"}
-    return {"value": value, "note": "from numerics.spectrum_bridge.mean_field_exponent"}
+    return {"value": value,
+            "note": "from numerics.simulation.mean_field_rates.mean_field_exponent"}
 
 
 @dataclass
