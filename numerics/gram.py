@@ -45,6 +45,17 @@ import sympy as sp
 
 from theory.errors import GramError, InvalidInputError
 
+__all__ = [
+    "exact_gram",
+    "ExactMatrix",
+    "MAX_ENTRY",
+    "PSD_RTOL",
+    "read_gram_file",
+    "SYMMETRY_RTOL",
+    "to_fraction",
+    "validate_gram",
+]
+
 #: Largest admissible ``|G_ij - G_ji| / max|G|``.
 SYMMETRY_RTOL = 1e-12
 #: Largest admissible ``-lambda_min / lambda_max``.

@@ -27,6 +27,19 @@ import mpmath
 
 from theory.errors import PrecisionError
 
+__all__ = [
+    "current_dps",
+    "DEFAULT_DPS",
+    "digits_of",
+    "GUARD_DIGITS",
+    "internal_dps",
+    "MAX_DPS",
+    "MIN_DPS",
+    "unit_roundoff",
+    "validate_dps",
+    "working_precision",
+]
+
 #: Fewest significant digits a result may ask for (float64 carries ~15.95).
 MIN_DPS = 15
 #: Most digits a result may ask for (beyond this the quadratures become slow).

@@ -30,6 +30,11 @@ from fractions import Fraction
 
 from numerics.fixed_points.entrywise import Entry
 
+__all__ = [
+    "fixed_correlations",
+    "u_of",
+]
+
 
 def u_of(d: Fraction, sigma: Fraction) -> Fraction:
     """``u = 2 sigma d / (1 + 2 sigma d)``: the erf kernel's diagonal argument (exact)."""

@@ -10,7 +10,8 @@ so on the points not at the origin ``F_hat`` has the diagonal ``n / k`` (``k`` o
 them; a point at the origin stays there: ``phi(0) = 0``) and each correlation is
 mapped separately by ``kappa(cos theta) = 1 - c theta`` (RS changes nothing:
 ``phi(h / sigma) = phi(h)``).  The fixed points of a family are those of
-:mod:`numerics.fixed_points.entrywise` with the fixed correlations of ``kappa``: ``corr = cos(theta)``
+:mod:`numerics.fixed_points.entrywise` with the fixed correlations of ``kappa``:
+``corr = cos(theta)``
 with
 
     g(theta) = 1 - cos(theta) - c theta = 0,   theta in [0, pi],
@@ -30,6 +31,11 @@ import mpmath
 
 from numerics.arith import ArbOps, flint
 from numerics.fixed_points.entrywise import Entry
+
+__all__ = [
+    "fixed_correlations",
+    "kappa_constant",
+]
 
 
 def kappa_constant(slopes: tuple[Fraction, Fraction]) -> Fraction:

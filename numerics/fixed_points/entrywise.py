@@ -40,6 +40,13 @@ import mpmath
 
 from numerics.arith import ArbOps, arb_to_mpf
 
+__all__ = [
+    "correlation_choices",
+    "Entry",
+    "Member",
+    "members",
+]
+
 
 @dataclass(frozen=True)
 class Entry:

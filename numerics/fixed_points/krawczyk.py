@@ -38,6 +38,18 @@ import mpmath
 
 from numerics.arith import ArbOps, arb_to_mpf, flint
 
+__all__ = [
+    "Box",
+    "box_balls",
+    "exact_ball",
+    "find_zeros",
+    "injective_neighbourhood",
+    "krawczyk",
+    "refine",
+    "SearchOutcome",
+    "Zero",
+]
+
 Box = tuple[tuple[Fraction, Fraction], ...]
 
 

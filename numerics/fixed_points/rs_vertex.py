@@ -56,6 +56,11 @@ from fractions import Fraction
 
 from numerics.arith import ArbOps, flint
 
+__all__ = [
+    "PIECES",
+    "vertex_exclusion",
+]
+
 #: Pieces of ``[0, tau]`` on which ``h`` is enclosed.
 PIECES = 64
 

@@ -37,6 +37,10 @@ from typing import Any
 from numerics.arith import ArbOps, flint
 from numerics.fixed_points.centred import CentredResidual
 
+__all__ = [
+    "ScaledCentredResidual",
+]
+
 
 def _arcsin_ratio(z: Any) -> Any:
     """An enclosure of ``A(z) = arcsin(z) / z`` (``A(0) = 1``) for a real ball ``|z| < 1``."""

@@ -105,6 +105,15 @@ from theory.activations import get_activation
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.layers import parse_layer
 
+__all__ = [
+    "Certificate",
+    "CertifiedEigenvalue",
+    "certify",
+    "enclose_clusters",
+    "Enclosure",
+    "to_arb_matrix",
+]
+
 
 @dataclass
 class CertifiedEigenvalue:

@@ -95,6 +95,22 @@ from theory.errors import GramError, InvalidInputError, NotClosedFormError, Prec
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
+__all__ = [
+    "admissible_text",
+    "dense",
+    "derivative_method",
+    "DerivativeResult",
+    "directional_derivatives",
+    "inner",
+    "jacobian",
+    "JacobianResult",
+    "kernel_of",
+    "shape_and_derivatives",
+    "Sparse",
+    "trace_zero_basis",
+    "trace_zero_basis_labels",
+]
+
 # ---------------------------------------------------------------------------
 # The basis of trace-zero symmetric matrices
 # ---------------------------------------------------------------------------
@@ -223,7 +239,8 @@ def _rs_route(G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence
     if getattr(ops, "name", None) != "arb":
         raise NotClosedFormError(
             f"layer {layer.name}: the RS map is an s-integral with no exact chain rule over "
-            f"{getattr(ops, 'name', ops)!r} numbers; use arb balls (numerics.jacobian.rs_integral) or "
+            f"{getattr(ops, 'name', ops)!r} numbers; use arb balls "
+            "(numerics.jacobian.rs_integral) or "
             "directional_derivatives (central differences)")
     from numerics.jacobian.rs_integral import rs_shape_and_derivatives  # imports this module
 

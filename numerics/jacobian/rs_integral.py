@@ -15,7 +15,7 @@ and for a direction ``E`` (``dS = sigma_w^2 P E P`` or ``sigma_w^2 E``)
     dF_hat = n (dF tr F - F tr dF) / (tr F)^2,
 
 with ``V`` and its gradient by Price's theorem
-(:func:`numerics.jacobian.derivatives.pair_value_grad`, :func:`numerics.jacobian.derivatives.diag_value_grad`).
+(:meth:`numerics.kernels.PairKernel.pair`, :meth:`numerics.kernels.PairKernel.diag`).
 
 Reduction to the range of ``S``
 -------------------------------
@@ -140,6 +140,14 @@ from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params,
 from theory.activations import Activation
 from theory.errors import InvalidInputError, NotClosedFormError, PrecisionError
 from theory.layers import LayerKind
+
+__all__ = [
+    "equal_point_groups",
+    "GUARD_BITS",
+    "helmert_frame",
+    "near_orthogonal_frame",
+    "rs_shape_and_derivatives",
+]
 
 #: Extra bits carried by the integrand's arithmetic beyond the integration goal.
 GUARD_BITS = 20

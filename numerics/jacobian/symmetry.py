@@ -50,6 +50,20 @@ import mpmath
 
 from theory.errors import PrecisionError
 
+__all__ = [
+    "Block",
+    "blocks",
+    "cell_ranges",
+    "Component",
+    "components",
+    "eigenvalues",
+    "group_eigenvalues",
+    "orthonormal_reps",
+    "project",
+    "Sparse",
+    "total_dimension",
+]
+
 Sparse = dict[tuple[int, int], Any]
 
 

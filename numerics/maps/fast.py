@@ -38,6 +38,13 @@ from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError, NotClosedFormError
 from theory.layers import LayerKind, parse_layer
 
+__all__ = [
+    "EPS",
+    "fast_mean_field_map",
+    "FastMapResult",
+    "kernel_matrix",
+]
+
 EPS = np.finfo(float).eps
 
 

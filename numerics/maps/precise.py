@@ -61,6 +61,22 @@ from theory.errors import GramError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
+__all__ = [
+    "CLOSED_FORM_ULPS",
+    "exact_covariance",
+    "exact_pivots",
+    "ExactMatrix",
+    "GAUSS_STEPS",
+    "map_method",
+    "MapResult",
+    "mean_field_map",
+    "METHODS",
+    "RQMC_SE_MULTIPLIER",
+    "schur_pivots",
+    "shape_map",
+    "shape_of",
+]
+
 METHODS = ("closed-form", "rs-integral", "gaussian-quadrature", "rqmc")
 
 #: Multiple of the standard error reported as the RQMC error bar.

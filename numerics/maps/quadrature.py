@@ -22,6 +22,14 @@ import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
+__all__ = [
+    "exp_sinh_halfline",
+    "gaussian_pair_moment",
+    "normal_trapezoid_rule",
+    "QuadratureResult",
+    "rqmc_gaussian_second_moment",
+]
+
 # ---------------------------------------------------------------------------
 # exp-sinh quadrature on [0, oo)
 # ---------------------------------------------------------------------------

@@ -61,6 +61,18 @@ from theory.activations import get_activation
 from theory.errors import BnverifyError, InvalidInputError, UnknownNameError
 from theory.layers import parse_layer
 
+__all__ = [
+    "CONFIGURATIONS",
+    "Exponent",
+    "lyapunov",
+    "LyapunovConfig",
+    "LyapunovResult",
+    "MEAN_FIELD_MISSING",
+    "mean_field_value",
+    "sign_changes",
+    "WidthResult",
+]
+
 CONFIGURATIONS = ("cluster-odd", "symmetric")
 
 MEAN_FIELD_MISSING = "mean-field value not available"
@@ -347,7 +359,7 @@ def _run_symmetric(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
 
 
 def mean_field_value(at: str, n: int, layer: str, activation: str) -> dict:
-    """The mean-field prediction of :func:`numerics.simulation.mean_field_rates.mean_field_exponent`.
+    """The mean-field prediction of :func:`.mean_field_rates.mean_field_exponent`.
 
     Returns ``{"value": ..., "note": ...}``; ``value`` is None with the note
     ``"mean-field value not available (...)"`` when the bridge cannot compute it

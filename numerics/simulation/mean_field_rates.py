@@ -34,6 +34,10 @@ from numerics.jacobian.derivatives import directional_derivatives
 from numerics.jacobian.symmetry import blocks
 from theory.errors import InvalidInputError
 
+__all__ = [
+    "mean_field_exponent",
+]
+
 
 def _blocks_at(fp: Any, layer: str, activation: str, dps: int) -> list:
     def apply(Es):

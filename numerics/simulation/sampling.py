@@ -43,6 +43,22 @@ from theory.activations import Activation, get_activation
 from theory.errors import InvalidInputError, UnknownNameError
 from theory.layers import LayerKind, parse_layer
 
+__all__ = [
+    "apply_components",
+    "check_ensemble",
+    "copy_ties",
+    "draw_weights",
+    "ENSEMBLES",
+    "fast_linear",
+    "FROZEN_MEMORY_LIMIT",
+    "LayerSampler",
+    "plain_linear",
+    "reference_linear",
+    "single_blas_thread",
+    "triangular_factor",
+    "TSQR_BLOCK",
+]
+
 ENSEMBLES = ("gaussian", "orthogonal", "frozen")
 
 #: row-block height of the tall-skinny QR.

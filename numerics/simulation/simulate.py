@@ -39,6 +39,17 @@ from theory.activations import get_activation
 from theory.errors import GramError, InvalidInputError, PrecisionError
 from theory.layers import parse_layer
 
+__all__ = [
+    "batch_from_gram",
+    "initial_batch",
+    "LOG2_RANGE",
+    "simulate",
+    "SimulationConfig",
+    "SimulationResult",
+    "summarise",
+    "TrialRecord",
+]
+
 #: homogeneous runs are rescaled by an exact power of two when max|x| leaves
 #: ``[2^-LOG2_RANGE, 2^LOG2_RANGE]`` (ties, signs and shapes are unchanged).
 LOG2_RANGE = 256

@@ -19,6 +19,20 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+__all__ = [
+    "cluster_odd_test",
+    "ClusterOdd",
+    "EPS",
+    "gram",
+    "groups",
+    "mean_interval",
+    "MeanCI",
+    "merges",
+    "orthogonality_tolerance",
+    "tie_representatives",
+    "wilson_interval",
+]
+
 #: float64 unit roundoff ``u = eps / 2``.
 EPS = float(np.finfo(np.float64).eps)
 

@@ -45,10 +45,12 @@ def _interval(p: dict) -> tuple[Check, dict]:
                      for n, v in zip(p["ns"], per_n.values(), strict=True))
     check = Check(
         "interval", "mean-field", False if all(unstable) else None,
-        "certified Jacobian of F_hat at the cluster + odd fixed point (numerics.jacobian.certify, arb "
+        "certified Jacobian of F_hat at the cluster + odd fixed point "
+        "(numerics.jacobian.certify, arb "
         f"balls): {text}; an eigenvalue certified > 1 means UNSTABLE; compare the closed "
         "form n^2/(n^2-2n+2) derived by theory.spectrum (symbolic n; not re-derived here)",
-        {"by_n": per_n, "route": "numerics.fixed_points.search + numerics.jacobian.certify (interval)"})
+        {"by_n": per_n,
+         "route": "numerics.fixed_points.search + numerics.jacobian.certify (interval)"})
     for v in per_n.values():
         c = v["theory_spectrum_closed_form_n2_over_n2_minus_2n_plus_2"]
         v["closed_form_inside_enclosure"] = v["modulus_lower"] - 1e-12 <= c <= \
@@ -134,7 +136,8 @@ def run(ctx: Context) -> ClaimOutcome:
     checks.append(Check(
         "simulation", "finite-width",
         False if positive else (True if all(r["ci"] and r["ci"][1] < 0 for r in rows) else None),
-        "Lyapunov exponent of the within-cluster spread (numerics.simulation.lyapunov, n=8, mean log "
+        "Lyapunov exponent of the within-cluster spread "
+        "(numerics.simulation.lyapunov, n=8, mean log "
         "growth per layer, 95% t CI): " + ", ".join(
             f"d={r['width']}: {r['rate']:.4f}" + (f" [{r['ci'][0]:.4f}, {r['ci'][1]:.4f}]"
                                                   if r["ci"] else "") for r in rows) +

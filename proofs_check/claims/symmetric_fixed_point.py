@@ -75,7 +75,8 @@ def run(ctx: Context) -> ClaimOutcome:
         "interval", "mean-field", all(stable),
         "RC+ReLU: the interval search (numerics.fixed_points.search; complete except for boxes at "
         "rho -> 1, where the map is undefined) finds exactly one non-degenerate symmetric "
-        "fixed point, equal to the closed form within its ~1e-35 enclosure, and numerics.jacobian.certify "
+        "fixed point, equal to the closed form within its ~1e-35 enclosure, and "
+        "numerics.jacobian.certify "
         "proves it stable: spectral radius " + ", ".join(
             f"n={k[2:]}: {v['spectral_radius'][1]:.6f}" for k, v in ev.items()), ev))
     runs.append({"what": "find_fixed_points + certify", "ns": ns, "layer": "rc,nl"})

@@ -69,7 +69,8 @@ def fraction_vs_depth(data: dict) -> Figure:
     p = data["params"]
     cap = (f"Fraction of trials in the cluster + odd configuration against depth (RC+ReLU, "
            f"Gaussian weights, {p['trials']} trials per width, every {p['every']} layers; "
-           "bands: Wilson 95% intervals), numerics.simulation.simulate via claim cluster-odd-emerges.")
+           "bands: Wilson 95% intervals), numerics.simulation.simulate via claim "
+           "cluster-odd-emerges.")
     return fig, cap, p
 
 
@@ -94,7 +95,8 @@ def spectra(spectra_data: dict) -> Figure:
         ax.axis("off")
     fig.tight_layout()
     cap = ("Eigenvalues of the Jacobian of F_hat at each fixed point with the unit circle: "
-           "RC+ReLU cluster + odd and symmetric points certified (numerics.jacobian.certify, interval "
+           "RC+ReLU cluster + odd and symmetric points certified "
+           "(numerics.jacobian.certify, interval "
            "midpoints shown; at the cluster + odd point the trivial block was not isolated by "
            "arb and is omitted, see the check notes), BN+ReLU symmetric point by central "
            "differences (float64).")
@@ -118,7 +120,8 @@ def lyapunov_vs_width(data: dict) -> Figure:
     ax.legend(fontsize=8)
     fig.tight_layout()
     cap = (f"Lyapunov exponent of the within-cluster spread at the cluster + odd configuration "
-           f"(n={data['n']}, RC+ReLU, numerics.simulation.lyapunov renormalised perturbations; 95% t CI "
+           f"(n={data['n']}, RC+ReLU, numerics.simulation.lyapunov renormalised "
+           "perturbations; 95% t CI "
            "over trials) against width, with the mean-field value.")
     return fig, cap, {"n": data["n"], "widths": w}
 

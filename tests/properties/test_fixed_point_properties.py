@@ -47,8 +47,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 fixed_points = pytest.importorskip(
-    "numerics.fixed_points.search", reason="numerics/fixed_points/search.py (issue 3) not present yet")
-jacobian_mod = pytest.importorskip("numerics.jacobian.derivatives", reason="numerics/jacobian/derivatives.py not present")
+    "numerics.fixed_points.search", reason="numerics/fixed_points/search.py not present")
+jacobian_mod = pytest.importorskip("numerics.jacobian.derivatives",
+                                   reason="numerics/jacobian/derivatives.py not present")
 
 import sympy as sp  # noqa: E402
 

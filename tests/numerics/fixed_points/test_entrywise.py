@@ -1,4 +1,5 @@
-"""Layers without RC that act entry by entry (numerics.fixed_points.entrywise, degree_zero, arcsine).
+"""Layers without RC that act entry by entry (numerics.fixed_points: entrywise, degree_zero,
+arcsine).
 
 Independent routes:
 - the lemma behind the diagonal (``v(x)/x`` strictly decreasing): SymPy differentiates

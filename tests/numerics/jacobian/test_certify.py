@@ -84,7 +84,8 @@ def test_mpmath_untouched() -> None:
     assert mpmath.mp.dps == before
 
 
-# --- Cluster fallback (numerics.jacobian.certify.enclose_clusters): multiple / defective eigenvalues.
+# --- Cluster fallback (numerics.jacobian.certify.enclose_clusters): multiple / defective
+# eigenvalues.
 # Independent route: the matrices are built as A = S J S^-1 in exact rational arithmetic
 # (sympy) from a chosen Jordan form J, so the spectrum with algebraic multiplicities is
 # known by construction.  Expected size of a cluster: with noise eta (the rounding unit
