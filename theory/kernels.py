@@ -27,6 +27,21 @@ import sympy as sp
 from theory.activations import Activation, get_activation
 from theory.errors import NotClosedFormError
 
+__all__ = [
+    "abrelu_kernel",
+    "ABReluKernel",
+    "abstep_kernel",
+    "ABStepKernel",
+    "CLOSED_FORMS",
+    "correlation_kernel",
+    "erf_kernel",
+    "expand_kernels",
+    "kernel",
+    "kernel_diagonal",
+    "OPAQUE",
+    "opaque_kernel",
+]
+
 
 def _root(Sii: sp.Expr, Sjj: sp.Expr) -> sp.Expr:
     # sqrt(S_ii) sqrt(S_jj) rather than sqrt(S_ii S_jj): variances are >= 0, and
@@ -71,6 +86,34 @@ def erf_kernel(Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
     return 2 / sp.pi * sp.asin(2 * Sij / (sp.sqrt(1 + 2 * Sii) * sp.sqrt(1 + 2 * Sjj)))
 
 
+def _abrelu_diagonal(a: sp.Expr, b: sp.Expr, Sii: sp.Expr) -> sp.Expr:
+    return (a**2 + b**2) * Sii / 2
+
+
+def _abstep_diagonal(a: sp.Expr, b: sp.Expr, Sii: sp.Expr) -> sp.Expr:
+    return (a**2 + b**2) / 2
+
+
+def _erf_diagonal(Sii: sp.Expr) -> sp.Expr:
+    return 2 / sp.pi * sp.asin(2 * Sii / (1 + 2 * Sii))
+
+
+#: kernel family (``Activation.kernel_family``) -> (pair kernel, diagonal); each takes the
+#: activation's slopes first (none for erf).
+CLOSED_FORMS: dict[str, tuple] = {
+    "abrelu": (abrelu_kernel, _abrelu_diagonal),
+    "abstep": (abstep_kernel, _abstep_diagonal),
+    "erf": (erf_kernel, _erf_diagonal),
+}
+
+
+def _closed_form(activation: Activation | str) -> tuple[Activation, tuple]:
+    act = get_activation(activation)
+    if act.kernel_family not in CLOSED_FORMS:
+        raise NotClosedFormError(f"activation {act.name!r} has no closed-form kernel")
+    return act, CLOSED_FORMS[act.kernel_family]
+
+
 def kernel(activation: Activation | str, Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Expr) -> sp.Expr:
     """``V_phi`` on the 2x2 block ``(S_ii, S_jj, S_ij)`` of an off-diagonal pair.
 
@@ -80,14 +123,8 @@ def kernel(activation: Activation | str, Sii: sp.Expr, Sjj: sp.Expr, Sij: sp.Exp
         When the activation has no closed-form kernel (tanh, GELU, SiLU,
         user expressions): evaluate it numerically with ``numerics``.
     """
-    act = get_activation(activation)
-    if act.kernel_family == "abrelu":
-        return abrelu_kernel(*act.slopes, Sii, Sjj, Sij)
-    if act.kernel_family == "abstep":
-        return abstep_kernel(*act.slopes, Sii, Sjj, Sij)
-    if act.kernel_family == "erf":
-        return erf_kernel(Sii, Sjj, Sij)
-    raise NotClosedFormError(f"activation {act.name!r} has no closed-form kernel")
+    act, (pair, _) = _closed_form(activation)
+    return pair(*(act.slopes or ()), Sii, Sjj, Sij)
 
 
 def kernel_diagonal(activation: Activation | str, Sii: sp.Expr) -> sp.Expr:
@@ -96,16 +133,8 @@ def kernel_diagonal(activation: Activation | str, Sii: sp.Expr) -> sp.Expr:
     Degree 1: ``(a^2 + b^2) S_ii / 2``; degree 0: ``(a^2 + b^2)/2``;
     erf: ``(2/pi) asin(2 S_ii / (1 + 2 S_ii))``.
     """
-    act = get_activation(activation)
-    if act.kernel_family == "abrelu":
-        a, b = act.slopes
-        return (a**2 + b**2) * Sii / 2
-    if act.kernel_family == "abstep":
-        a, b = act.slopes
-        return (a**2 + b**2) / 2
-    if act.kernel_family == "erf":
-        return 2 / sp.pi * sp.asin(2 * Sii / (1 + 2 * Sii))
-    raise NotClosedFormError(f"activation {act.name!r} has no closed-form kernel")
+    act, (_, diagonal) = _closed_form(activation)
+    return diagonal(*(act.slopes or ()), Sii)
 
 
 def correlation_kernel(activation: Activation | str, c: sp.Expr) -> sp.Expr:
@@ -169,14 +198,17 @@ class ABStepKernel(sp.Function):
         return abstep_kernel(*self.args)
 
 
+#: kernel family -> the opaque SymPy function with closed-form gradient (the others are
+#: kept as their closed form).
+OPAQUE: dict[str, type[sp.Function]] = {"abrelu": ABReluKernel, "abstep": ABStepKernel}
+
+
 def opaque_kernel(activation: Activation | str, Sii: sp.Expr, Sjj: sp.Expr,
                   Sij: sp.Expr) -> sp.Expr:
     """Like :func:`kernel`, as an opaque function with closed-form gradient."""
     act = get_activation(activation)
-    if act.kernel_family == "abrelu":
-        return ABReluKernel(*act.slopes, Sii, Sjj, Sij)
-    if act.kernel_family == "abstep":
-        return ABStepKernel(*act.slopes, Sii, Sjj, Sij)
+    if act.kernel_family in OPAQUE:
+        return OPAQUE[act.kernel_family](*act.slopes, Sii, Sjj, Sij)
     return kernel(act, Sii, Sjj, Sij)
 
 
