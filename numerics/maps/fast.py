@@ -34,6 +34,7 @@ import numpy as np
 from numerics.kernels import kernel_matrix_float64
 from numerics.maps.precise import RQMC_SE_MULTIPLIER, map_method
 from numerics.maps.quadrature import rqmc_gaussian_second_moment
+from numerics.maps.rs_integrand import Float64IntegrandOps, s_integrand
 from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError, NotClosedFormError
 from theory.layers import LayerKind, parse_layer
@@ -125,15 +126,16 @@ def _rs_integral(S: np.ndarray, act: Activation | None) -> tuple[np.ndarray, np.
     coarse = np.zeros(S.shape)
     keep = np.diagonal(S, axis1=-2, axis2=-1) > 16 * n * EPS * top
     mask = keep[..., :, None] & keep[..., None, :]
+
+    def kernel(Sp: np.ndarray) -> np.ndarray:
+        Sp = np.where(mask, Sp, 0.0)
+        return Sp if act is None else kernel_matrix(act, Sp)
+
     for k in ks:
         t = k * h
         s = s0 * np.exp(np.pi / 2 * np.sinh(t))  # (...,)
         w = s * np.pi / 2 * np.cosh(t)
-        q = 1 / (1 + 2 * s[..., None] * lam)
-        weight = np.sqrt(np.prod(q, axis=-1))
-        Sp = (Q * (lam * q)[..., None, :]) @ np.swapaxes(Q, -1, -2)
-        Sp = np.where(mask, Sp, 0.0)
-        V = Sp if act is None else kernel_matrix(act, Sp)
+        weight, V = s_integrand(s, lam, Q, kernel, n, Float64IntegrandOps)
         term = (w * weight)[..., None, None] * V
         total += term
         if k % 2 == 0:

@@ -45,15 +45,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics.arith import MPMATH
 from numerics.gram import exact_gram
-from numerics.kernels import PairKernel, closed_form_kernel, kernel_matrix_mp
+from numerics.kernels import kernel_matrix_mp
 from numerics.maps.quadrature import (
     exp_sinh_halfline,
     gaussian_pair_moment,
     normal_trapezoid_rule,
     rqmc_gaussian_second_moment,
 )
+from numerics.maps.rs_integrand import MpIntegrandOps, s_integrand
 from numerics.parameters import sigma_fraction
 from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
 from theory.activations import Activation, X, get_activation
@@ -377,28 +377,11 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     lam_max, lam_min = max(lam), min(lam)
     pairs = [(i, j) for a, i in enumerate(active) for j in active[a:]]
     R_rows = {i: [R[i, k] for k in range(r)] for i in active}
-    kernel = closed_form_kernel(act) if act is not None else None
-    zero = mpmath.mpf(0)
+    kernel = None if act is None else (lambda Sp: kernel_matrix_mp(act, Sp, rows=active))
 
     def integrand(s: mpmath.mpf) -> list:
-        q = [1 / (1 + 2 * s * l) for l in lam]
-        weight = mpmath.sqrt(mpmath.fprod(q))  # det(I + 2 s S)^(-1/2)
-        scaled = {i: [R_rows[i][k] * q[k] for k in range(r)] for i in active}
-        Sp = {}
-        for i, j in pairs:
-            Sp[i, j] = mpmath.fdot(scaled[i], R_rows[j])  # [S (I + 2 s S)^-1]_ij
-        out = []
-        for i, j in pairs:
-            if kernel is None:
-                v = Sp[i, j]
-            elif i == j:
-                v = kernel.diag(MPMATH, max(Sp[i, i], zero))[0]
-            else:
-                sii, sjj, sij = Sp[i, i], Sp[j, j], Sp[i, j]
-                d = sii * sjj - sij * sij
-                v = _pair(kernel, sii, sjj, sij, max(d, zero))
-            out.append(weight * v)
-        return out
+        weight, V = s_integrand(s, lam, R_rows, kernel, n, MpIntegrandOps)
+        return [weight * V[i, j] for i, j in pairs]
 
     scale = 1 / (2 * mpmath.sqrt(lam_max * lam_min))
     spread = mpmath.log(mpmath.sqrt(lam_max / lam_min)) + 1
@@ -422,14 +405,6 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     details = {"quadrature": "exp-sinh (double exponential) on [0, inf)",
                "level": res.level, "evaluations": res.evaluations, "rank_S": r}
     return F, n * res.error, details, notes
-
-
-def _pair(kernel: PairKernel, sii: mpmath.mpf, sjj: mpmath.mpf, sij: mpmath.mpf,
-          d: mpmath.mpf) -> mpmath.mpf:
-    """``V_ij`` of a pair (0 at a non-positive variance when ``phi(0) = 0``)."""
-    if kernel.vanishes_at_zero_variance and (sii <= 0 or sjj <= 0):
-        return mpmath.mpf(0)
-    return kernel.pair(MPMATH, sii, sjj, sij, grad=False, D=d)[0]
 
 
 def _gaussian_quadrature(S: ExactMatrix, act: Activation, dps: int, steps: tuple[str, ...]
