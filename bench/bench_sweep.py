@@ -24,7 +24,7 @@ import os
 import time
 
 from numerics.simulation.simulate import SimulationConfig, simulate
-from numerics.sweep import SweepConfig, Task, run_sweep
+from proofs_check.sweeps import SweepConfig, Task, run_sweep
 
 
 def _direct(tasks: list[Task]) -> tuple[float, float]:

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from numerics.sweep import STATISTICS, Progress, SweepConfig, SweepResult, sweep
+from proofs_check.sweeps import STATISTICS, Progress, SweepConfig, SweepResult, sweep
 from theory.errors import InvalidInputError
 
 HELP = "run a grid of finite-width simulations on a local pool or a Dask cluster (resumable)"
