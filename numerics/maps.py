@@ -215,9 +215,9 @@ def _sigma_fraction(sigma_w2: Any) -> Fraction:
     try:
         value = to_fraction(sigma_w2, where="sigma_w2")
     except GramError as exc:
-        raise InvalidInputError(str(exc)) from None
+        raise InvalidInputError(str(exc), parameter="sigma_w2") from None
     if value <= 0:
-        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}")
+        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}", parameter="sigma_w2")
     return value
 
 
@@ -390,7 +390,7 @@ def _range_factor(S: ExactMatrix, pivots: list[int]) -> mpmath.matrix:
         # precision is not: the entries span more decades than the digits carry.
         raise PrecisionError(
             f"the covariance's entries span more decades than {mpmath.mp.dps} working "
-            "digits resolve; raise --dps"
+            "digits resolve; raise dps", parameter="dps"
         ) from None
     A = mpmath.zeros(n, r)
     for i in range(n):
@@ -453,7 +453,7 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     lam = [lam[k] for k in range(r)]
     if min(lam) <= 0:
         raise PrecisionError("rs-integral: the range of S is numerically singular at this "
-                             "precision; raise dps")
+                             "precision; raise dps", parameter="dps")
     R = A * Q
     lam_max, lam_min = max(lam), min(lam)
     pairs = [(i, j) for a, i in enumerate(active) for j in active[a:]]

@@ -48,9 +48,9 @@ def _check_int(name: str, value: object, low: int) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise InvalidInputError(f"{name} must be an integer, got {value!r}")
+            raise InvalidInputError(f"{name} must be an integer, got {value!r}", parameter=name)
     if value < low:
-        raise InvalidInputError(f"{name} must be >= {low}, got {value}")
+        raise InvalidInputError(f"{name} must be >= {low}, got {value}", parameter=name)
     return int(value)
 
 
@@ -58,10 +58,12 @@ def _check_float(name: str, value: object, low: float, strict: bool) -> float:
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
+        raise InvalidInputError(f"{name} must be a number, got {value!r}", parameter=name
+                                ) from None
     if not math.isfinite(x) or x < low or (strict and x == low):
         op = ">" if strict else ">="
-        raise InvalidInputError(f"{name} must be a finite number {op} {low}, got {value!r}")
+        raise InvalidInputError(f"{name} must be a finite number {op} {low}, got {value!r}",
+                                parameter=name)
     return x
 
 
@@ -137,7 +139,8 @@ def batch_from_gram(rng: np.random.Generator, G0: np.ndarray, T: int, d: int) ->
     if w.min() < -1e-10 * max(1.0, w.max()):
         raise GramError(f"initial Gram matrix is not PSD (eigenvalue {w.min():.3g})")
     if d < n:
-        raise InvalidInputError(f"a given Gram matrix needs width >= n ({n}), got {d}")
+        raise InvalidInputError(f"a given Gram matrix needs width >= n ({n}), got {d}",
+                                parameter="width")
     C = np.sqrt(np.clip(w, 0, None))[:, None] * V.T  # (n, n), C^T C = G0
     U = _frame(rng, T, d, n)  # (T, n, d)
     Y = math.sqrt(d) * np.einsum("ki,tkd->tid", C, U)
@@ -156,14 +159,17 @@ def initial_batch(config: SimulationConfig, rng: np.random.Generator) -> np.ndar
     if config.initial_gram is not None:
         G0 = np.asarray(config.initial_gram, dtype=float)
         if G0.shape != (n, n):
-            raise GramError(f"initial Gram matrix must be {n} x {n}, got {G0.shape}")
+            raise GramError(f"initial Gram matrix must be {n} x {n}, got {G0.shape}",
+                            parameter="initial_gram")
         return batch_from_gram(rng, G0, T, d)
     if config.initial_points is not None:
         P = np.asarray(config.initial_points, dtype=float)
         if P.shape != (n, d):
-            raise InvalidInputError(f"initial points must be n x width = {n} x {d}, got {P.shape}")
+            raise InvalidInputError(f"initial points must be n x width = {n} x {d}, "
+                                    f"got {P.shape}", parameter="initial_points")
         if not np.all(np.isfinite(P)):
-            raise InvalidInputError("initial points have non-finite entries")
+            raise InvalidInputError("initial points have non-finite entries",
+                                    parameter="initial_points")
         return np.repeat(P[None], T, axis=0)
     return rng.standard_normal((T, n, d))
 

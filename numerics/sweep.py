@@ -103,13 +103,13 @@ def _int_list(name: str, values: int | Sequence[int], low: int) -> list[int]:
     out: list[int] = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise InvalidInputError(f"{name}: expected integers, got {v!r}")
+            raise InvalidInputError(f"{name}: expected integers, got {v!r}", parameter=name)
         if v < low:
-            raise InvalidInputError(f"{name} must be >= {low}, got {v}")
+            raise InvalidInputError(f"{name} must be >= {low}, got {v}", parameter=name)
         if int(v) not in out:
             out.append(int(v))
     if not out:
-        raise InvalidInputError(f"{name}: give at least one value")
+        raise InvalidInputError(f"{name}: give at least one value", parameter=name)
     return out
 
 
@@ -118,7 +118,7 @@ def _str_list(name: str, values: str | Sequence[str]) -> list[str]:
         values = [values]
     out = [str(v).strip() for v in values if str(v).strip()]
     if not out:
-        raise InvalidInputError(f"{name}: give at least one value")
+        raise InvalidInputError(f"{name}: give at least one value", parameter=name)
     return out
 
 
@@ -176,7 +176,8 @@ class SweepConfig:
         stat = str(self.statistic).strip().lower().replace("_", "-").replace("+", "-")
         if stat not in STATISTICS:
             raise UnknownNameError(
-                f"unknown statistic {self.statistic!r} (use one of {', '.join(STATISTICS)})")
+                f"unknown statistic {self.statistic!r} (use one of {', '.join(STATISTICS)})",
+                parameter="statistic")
         self.statistic = stat
         self.n = _int_list("n", self.n, 3 if stat == "cluster-odd" else 2)
         self.width = _int_list("width", self.width, 1)
@@ -439,7 +440,8 @@ class Checkpoint:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError:
                     raise InvalidInputError(
-                        f"checkpoint {self.path} is in use by another running sweep") from None
+                        f"checkpoint {self.path} is in use by another running sweep",
+                        parameter="out") from None
             self._load(config)
         except BaseException:
             os.close(self._fd)
@@ -461,17 +463,20 @@ class Checkpoint:
         except json.JSONDecodeError:
             first = None
         if not isinstance(first, dict) or first.get("kind") != "header":
-            raise InvalidInputError(f"{self.path} is not a bnverify sweep checkpoint")
+            raise InvalidInputError(f"{self.path} is not a bnverify sweep checkpoint",
+                                    parameter="out")
         if first != header:
             raise InvalidInputError(
                 f"checkpoint {self.path} was written by a different sweep "
-                f"({_differences(first, header)}); use another --out or delete the checkpoint")
+                f"({_differences(first, header)}); use another out or delete the checkpoint",
+                parameter="out")
         for number, line in enumerate(lines[1:], start=2):
             try:
                 rec = json.loads(line)
                 task_id = rec["task_id"]
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise InvalidInputError(f"{self.path}: line {number} is corrupt") from None
+                raise InvalidInputError(f"{self.path}: line {number} is corrupt",
+                                        parameter="out") from None
             self.done.setdefault(task_id, rec)
 
     def _append(self, record: dict) -> None:
@@ -509,8 +514,11 @@ def _differences(old: dict, new: dict) -> str:
 
 
 def output_paths(out: str | os.PathLike) -> dict[str, Path]:
-    """``{"json", "csv", "checkpoint"}`` paths from ``--out`` (``.json``/``.csv`` dropped)."""
+    """``{"json", "csv", "checkpoint"}`` paths from ``out`` (``.json``/``.csv`` dropped)."""
     p = Path(out)
+    if not p.name:
+        raise InvalidInputError(f"out must name a file stem (OUT.json, OUT.csv), got {str(out)!r}",
+                                parameter="out")
     stem = p.with_suffix("") if p.suffix.lower() in (".json", ".csv") else p
     return {"json": stem.with_name(stem.name + ".json"),
             "csv": stem.with_name(stem.name + ".csv"),
@@ -815,13 +823,13 @@ def _dask_client(scheduler: str) -> Any:
         from distributed import Client
     except ImportError:
         raise InvalidInputError(
-            "--scheduler needs dask.distributed, which is not installed "
-            "(pip install 'bnverify[dask]')") from None
+            "scheduler needs dask.distributed, which is not installed "
+            "(pip install 'bnverify[dask]')", parameter="scheduler") from None
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InvalidInputError(f"cannot connect to the Dask scheduler {scheduler!r}: {exc}"
-                                ) from None
+        raise InvalidInputError(f"cannot connect to the Dask scheduler {scheduler!r}: {exc}",
+                                parameter="scheduler") from None
 
 
 def _run_serial(todo: list[Task], on_done: Callable[[dict], None]) -> None:
@@ -923,7 +931,7 @@ def run_sweep(
         without dask installed or unreachable.
     """
     if workers is not None and (isinstance(workers, bool) or workers < 0):
-        raise InvalidInputError(f"workers must be >= 0, got {workers}")
+        raise InvalidInputError(f"workers must be >= 0, got {workers}", parameter="workers")
     tasks = config.tasks()
     cells_total = len(config.cells())
     per_cell: dict[str, int] = {}
