@@ -157,13 +157,21 @@ def initial_batch(config: SimulationConfig, rng: np.random.Generator) -> np.ndar
     """The ``(T, n, d)`` input batch of a run (see the module docstring)."""
     T, n, d = config.trials, config.n, config.width
     if config.initial_gram is not None:
-        G0 = np.asarray(config.initial_gram, dtype=float)
+        try:
+            G0 = np.asarray(config.initial_gram, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            raise GramError("initial Gram matrix must be an n x n list of numbers",
+                            parameter="initial_gram") from None
         if G0.shape != (n, n):
             raise GramError(f"initial Gram matrix must be {n} x {n}, got {G0.shape}",
                             parameter="initial_gram")
         return batch_from_gram(rng, G0, T, d)
     if config.initial_points is not None:
-        P = np.asarray(config.initial_points, dtype=float)
+        try:
+            P = np.asarray(config.initial_points, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInputError("initial points must be an n x width list of numbers",
+                                    parameter="initial_points") from None
         if P.shape != (n, d):
             raise InvalidInputError(f"initial points must be n x width = {n} x {d}, "
                                     f"got {P.shape}", parameter="initial_points")
