@@ -235,7 +235,7 @@ def _file_argument(exc: OSError, command: str | None,
 
 def _oserror_line(exc: OSError, flag: str, accepted: str) -> str:
     reason = exc.strerror or type(exc).__name__
-    where = os.fsdecode(exc.filename)
+    where = os.fsdecode(exc.filename) if exc.filename is not None else "?"
     if exc.filename2 is not None:
         where += f" -> {os.fsdecode(exc.filename2)}"
     return f"{flag}: {where}: {reason} (expected {accepted})"

@@ -243,6 +243,7 @@ def test_gram_that_is_a_directory_exits_2_naming_gram(tmp_path, capsys):
     assert line.startswith("bnverify map: error: --gram") and captured.out == ""
 
 
+@pytest.mark.slow  # about 30 s of symbolic spectrum before the comparison
 def test_unenclosable_reference_eigenvalue_is_bad_input_not_a_traceback():
     r = _cli(["verify", "--quantity", "eigenvalue", "--family", "symmetric", "--layer", "rs",
               "--activation", "identity", "--expr", "n/(n+2)"], timeout=240)
