@@ -43,7 +43,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory.errors import GramError, InvalidInputError
+from theory.errors import BnverifyError, GramError, InvalidInputError
 
 __all__ = [
     "exact_gram",
@@ -184,7 +184,7 @@ def validate_gram(
     G
         Nested list / tuple, ``numpy.ndarray``, ``mpmath.matrix`` or SymPy matrix.
     what
-        A word for error messages (``"gram"``, ``"--gram FILE"``, ...).
+        A word for error messages (``"gram"``, ``"gram file 'g.json'"``, ...).
     symmetry_rtol, psd_rtol
         Tolerances, relative to ``max|G|`` resp. ``lambda_max`` (see module doc).
 
@@ -242,21 +242,28 @@ def read_gram_file(path: str | Path, *, what: str | None = None) -> list[list[st
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise GramError(f"{label}: cannot read: {reason}") from None
+        raise GramError(f"{label}: cannot read: {reason}", parameter="path") from None
     try:
         data = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
     except (json.JSONDecodeError, RecursionError) as exc:
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        raise GramError(f"{label}: malformed JSON: {msg}") from None
+        raise GramError(f"{label}: malformed JSON: {msg}", parameter="path") from None
     if isinstance(data, dict):
         if "gram" not in data:
-            raise GramError(f"{label}: expected a nested list or an object with a 'gram' key")
+            raise GramError(f"{label}: expected a nested list or an object with a 'gram' key",
+                            parameter="path")
         data = data["gram"]
     if not isinstance(data, list) or not all(isinstance(row, list) for row in data):
-        raise GramError(f"{label}: expected a nested list of numbers (a list of rows)")
+        raise GramError(f"{label}: expected a nested list of numbers (a list of rows)",
+                        parameter="path")
     for i, row in enumerate(data):
         for j, x in enumerate(row):
             if not isinstance(x, str):
-                raise GramError(f"{label}: entry [{i}][{j}] is not a number: {str(x)[:40]!r}")
-    validate_gram(data, what=label)
+                raise GramError(f"{label}: entry [{i}][{j}] is not a number: {str(x)[:40]!r}",
+                                parameter="path")
+    try:
+        validate_gram(data, what=label)
+    except BnverifyError as exc:  # the matrix is the file's content: name the file
+        exc.parameter = "path"
+        raise
     return data

@@ -24,9 +24,9 @@ def check_int(name: str, value: object, low: int) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise InvalidInputError(f"{name} must be an integer, got {value!r}")
+            raise InvalidInputError(f"{name} must be an integer, got {value!r}", parameter=name)
     if value < low:
-        raise InvalidInputError(f"{name} must be >= {low}, got {value}")
+        raise InvalidInputError(f"{name} must be >= {low}, got {value}", parameter=name)
     return int(value)
 
 
@@ -35,10 +35,12 @@ def check_float(name: str, value: object, low: float, strict: bool) -> float:
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
+        raise InvalidInputError(f"{name} must be a number, got {value!r}", parameter=name
+                                ) from None
     if not math.isfinite(x) or x < low or (strict and x == low):
         op = ">" if strict else ">="
-        raise InvalidInputError(f"{name} must be a finite number {op} {low}, got {value!r}")
+        raise InvalidInputError(f"{name} must be a finite number {op} {low}, got {value!r}",
+                                parameter=name)
     return x
 
 
@@ -51,7 +53,7 @@ def sigma_fraction(sigma_w2: Any) -> Fraction:
     try:
         value = to_fraction(sigma_w2, where="sigma_w2")
     except GramError as exc:
-        raise InvalidInputError(str(exc)) from None
+        raise InvalidInputError(str(exc), parameter="sigma_w2") from None
     if value <= 0:
-        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}")
+        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}", parameter="sigma_w2")
     return value

@@ -61,12 +61,12 @@ def validate_dps(dps: object) -> int:
     if isinstance(dps, bool) or not isinstance(dps, int | float) or (
         isinstance(dps, float) and not dps.is_integer()
     ):
-        raise PrecisionError(f"dps must be an integer, got {dps!r}")
+        raise PrecisionError(f"dps must be an integer, got {dps!r}", parameter="dps")
     value = int(dps)
     if value < MIN_DPS or value > MAX_DPS:
         raise PrecisionError(
-            f"dps must lie between {MIN_DPS} and {MAX_DPS} significant digits, got {value}"
-        )
+            f"dps must lie between {MIN_DPS} and {MAX_DPS} significant digits, got {value}",
+            parameter="dps")
     return value
 
 

@@ -538,6 +538,8 @@ def enclose(expr: sp.Expr, point: Mapping[sp.Symbol, Any]) -> Any:
         fn = _IV_FUNCTIONS.get(type(e))
         if fn is not None and len(e.args) == 1:
             return fn(walk(e.args[0]))
+        if e in (sp.oo, -sp.oo, sp.zoo, sp.nan):  # not a real number: undefined there
+            raise _NotReal
         raise _Unsupported(f"cannot enclose {type(e).__name__}")
 
     try:
@@ -606,6 +608,9 @@ def _compare_at(claim: sp.Expr, reference: Reference, point: dict, dps: int,
             refs = reference(point)
         except _NotReal:
             return PointCheck(shown, "-", "undefined", status="undefined")
+        except _Unsupported as exc:
+            raise NotClosedFormError(f"the reference value cannot be enclosed ({exc}), so "
+                                     "this claim has no numeric check") from None
         try:
             value = enclose(claim, point)
         except _NotReal:
@@ -716,8 +721,8 @@ def _family_points(family: Any, rng: random.Random, extra_n: int | None, large: 
     has_m = m in family.size_symbols
     for n_value in _n_values(rng, family.min_n, extra_n, large):
         if n_value < family.min_n:
-            raise InvalidInputError(f"--n {n_value}: family {family.name!r} needs "
-                                    f"n >= {family.min_n}")
+            raise InvalidInputError(f"n must be >= {family.min_n} for the family "
+                                    f"{family.name!r}, got {n_value}", parameter="n")
         point: dict[sp.Symbol, sp.Rational] = {n: sp.Integer(n_value)}
         m_value = None
         if has_m:
@@ -775,13 +780,13 @@ def _fixed_point(family: str, layer: str, activation: str, at: str | None) -> An
         if len(search.fixed_points) == 1:
             return search.fixed_points[0]
         raise InvalidInputError(
-            f"name the fixed point with --at (closed-form fixed points of {family} under "
-            f"{layer}: {', '.join(names) or 'none'})")
+            f"at: name the fixed point (closed-form fixed points of {family} under "
+            f"{layer}: {', '.join(names) or 'none'})", parameter="at")
     for fp in search.fixed_points:
         if fp.name == at:
             return fp
     raise UnknownNameError(f"unknown fixed point {at!r} (closed-form fixed points of {family} "
-                           f"under {layer}: {', '.join(names) or 'none'})")
+                           f"under {layer}: {', '.join(names) or 'none'})", parameter="at")
 
 
 # ---------------------------------------------------------------------------
@@ -798,7 +803,8 @@ def _split_assignment(text: str, parameter: str | None) -> tuple[str, str | None
         return text, parameter
     name, body = match.group(1), match.group(2)
     if parameter is not None and parameter != name:
-        raise ExpressionError(f"claim names parameter {name!r} but --parameter is {parameter!r}")
+        raise ExpressionError(f"parameter is {parameter!r} but the claim names {name!r}",
+                              parameter="parameter")
     return body, name
 
 
@@ -815,7 +821,9 @@ def _setup(family: str | None, layer: str | None, activation: str, quantity: str
     from theory.layers import parse_layer
 
     if family is None or layer is None:
-        raise InvalidInputError(f"--quantity {quantity} needs --family and --layer")
+        missing = "family" if family is None else "layer"
+        raise InvalidInputError(f"{missing} is required for the quantity {quantity!r} "
+                                "(give family and layer)", parameter=missing)
     fam = get_family(family)
     kind = parse_layer(layer)
     act = get_activation(activation).name if kind.nl else "identity"
@@ -930,6 +938,7 @@ _MEMBER_CACHE: dict[tuple, tuple[dict, Any, list[int]]] = {}
 def _member_image_uncached(setup: _Setup, dps: int, values: dict, n_value: int,
                            m_value: int | None) -> tuple[dict, Any, list[int]]:
     from numerics.maps.precise import shape_map
+
     from theory.families import m, n
 
     fam = setup.family
@@ -1006,14 +1015,15 @@ def _verify_reduced_map(text: str, setup: _Setup, parameter: str | None, dps: in
 
 def _parameter(fam: Any, name: str | None) -> sp.Symbol:
     if name is None:
-        raise InvalidInputError(f"name the parameter with --parameter or write "
-                                f"'NAME = EXPR' (parameters of {fam.name}: "
-                                f"{', '.join(fam.parameter_names)})")
+        raise InvalidInputError(f"parameter: name the family parameter, or write the claim "
+                                f"as 'NAME = EXPR' (parameters of {fam.name}: "
+                                f"{', '.join(fam.parameter_names)})", parameter="parameter")
     for p in fam.parameters:
         if p.name == name:
             return p
     raise UnknownNameError(f"family {fam.name!r} has no parameter {name!r} "
-                           f"(parameters: {', '.join(fam.parameter_names)})")
+                           f"(parameters: {', '.join(fam.parameter_names)})",
+                           parameter="parameter")
 
 
 def _context(setup: _Setup) -> dict[str, str]:
@@ -1054,15 +1064,15 @@ def _verify_fixed_point(text: str, setup: _Setup, parameter: str | None, at: str
     for name, expr_text in (point or {}).items():
         other = _parameter(fam, name)
         if other == p:
-            raise InvalidInputError(f"parameter {name!r} given twice")
+            raise InvalidInputError(f"point: parameter {name!r} given twice", parameter="point")
         values[other] = _parse(expr_text, nvars, f"fixed-point value of {name}")
     if fam.name == "symmetric":
         values.setdefault(fam.parameters[0], sp.Integer(1))  # q = 1 (trace n)
     missing = [s.name for s in fam.parameters if s not in values]
     if missing:
-        raise InvalidInputError(f"give the other parameters of the claimed point "
-                                f"({', '.join(missing)}) with --point, or name a fixed point "
-                                "with --at")
+        raise InvalidInputError(f"point: give the other parameters of the claimed point "
+                                f"({', '.join(missing)}), or name a fixed point with at",
+                                parameter="point")
     context["point"] = ", ".join(f"{s.name} = {sp.sstr(v)}" for s, v in values.items())
     context["claim"] = "the member with these parameters is a fixed point of F_hat"
     # Numbers first (a false claim is refuted quickly), then the symbolic route.
@@ -1306,13 +1316,16 @@ def verify(
     """
     quantity = str(quantity).strip().lower()
     if quantity not in QUANTITIES:
-        raise UnknownNameError(f"unknown quantity {quantity!r} (known: {', '.join(QUANTITIES)})")
+        raise UnknownNameError(f"unknown quantity {quantity!r} (known: {', '.join(QUANTITIES)})",
+                               parameter="quantity")
     if isinstance(dps, bool) or not isinstance(dps, int) or not 15 <= dps <= 200:
-        raise InvalidInputError(f"dps must be an integer in [15, 200], got {dps!r}")
+        raise InvalidInputError(f"dps must be an integer in [15, 200], got {dps!r}",
+                                parameter="dps")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 2):
-        raise InvalidInputError(f"n must be an integer >= 2, got {n!r}")
+        raise InvalidInputError(f"n must be an integer >= 2, got {n!r}", parameter="n")
     if not isinstance(expr, str):
-        raise ExpressionError(f"claim: expected a string, got {type(expr).__name__}")
+        raise ExpressionError(f"claim: expected a string, got {type(expr).__name__}",
+                              parameter="expr")
     rng = random.Random(seed)
     if quantity == "kernel":
         verdict, chain, ref, checks, counter, context = _verify_kernel(expr, activation, dps, rng)
@@ -1359,35 +1372,43 @@ def verify_file(path: str | Path) -> list[VerifyResult]:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read claims file {str(path)!r}: "
-                                f"{exc.strerror or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InvalidInputError(f"cannot read claims file {str(path)!r}: {reason}",
+                                parameter="path") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"claims file {str(path)!r} is not valid TOML: {exc}") from None
+        raise InvalidInputError(f"claims file {str(path)!r} is not valid TOML: {exc}",
+                                parameter="path") from None
     claims = data.get("claim")
     if not isinstance(claims, list) or not claims:
-        raise InvalidInputError(f"claims file {str(path)!r} has no [[claim]] tables")
+        raise InvalidInputError(f"claims file {str(path)!r} has no [[claim]] tables",
+                                parameter="path")
     results = []
     for index, claim in enumerate(claims, start=1):
+        if not isinstance(claim, dict):
+            raise InvalidInputError(f"claims file {str(path)!r}: claim {index} is not a "
+                                    "[[claim]] table", parameter="path")
         label = str(claim.get("name", f"claim {index}"))
         unknown = sorted(set(claim) - CLAIM_KEYS)
         if unknown:
             raise InvalidInputError(f"{label}: unknown keys {unknown} "
-                                    f"(allowed: {', '.join(sorted(CLAIM_KEYS))})")
+                                    f"(allowed: {', '.join(sorted(CLAIM_KEYS))})",
+                                    parameter="path")
         for key in ("quantity", "expr"):
             if key not in claim:
-                raise InvalidInputError(f"{label}: missing {key!r}")
+                raise InvalidInputError(f"{label}: missing {key!r}", parameter="path")
         kwargs = {k: v for k, v in claim.items() if k not in ("quantity", "expr", "name")}
         if "point" in kwargs and not isinstance(kwargs["point"], dict):
-            raise InvalidInputError(f"{label}: 'point' must be a table of name = \"expr\"")
+            raise InvalidInputError(f"{label}: 'point' must be a table of name = \"expr\"",
+                                    parameter="path")
         if "multiplicity" in kwargs:
             kwargs["multiplicity"] = str(kwargs["multiplicity"])
         try:
             results.append(verify(claim["quantity"], claim["expr"], name=label, **kwargs))
-        except BnverifyError as exc:
-            raise type(exc)(f"{label}: {exc}") from None
+        except BnverifyError as exc:  # a key of the file, not an argument: name the file
+            raise type(exc)(f"{label}: {exc}", parameter="path") from None
         except TypeError as exc:
-            raise InvalidInputError(f"{label}: {exc}") from None
+            raise InvalidInputError(f"{label}: {exc}", parameter="path") from None
     return results
 
 

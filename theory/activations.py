@@ -206,7 +206,8 @@ def _parse_parameter(text: str, spec: str) -> sp.Expr:
     try:
         value = sp.Rational(Fraction(text))
     except (ValueError, ZeroDivisionError):
-        raise ExpressionError(f"activation {spec!r}: parameter {text!r} is not a number") from None
+        raise ExpressionError(f"activation {spec!r}: parameter {text!r} is not a number",
+                              parameter="activation") from None
     return value
 
 
@@ -228,7 +229,7 @@ def get_activation(spec: str | Activation) -> Activation:
     if isinstance(spec, Activation):
         return spec
     if not isinstance(spec, str) or not spec.strip():
-        raise UnknownNameError("activation: empty name")
+        raise UnknownNameError("activation: empty name", parameter="activation")
     text = spec.strip()
     if _NAME.match(text):
         key = _canonical(text)
@@ -237,12 +238,12 @@ def get_activation(spec: str | Activation) -> Activation:
         if key != "x":
             known = ", ".join(list_activations())
             raise UnknownNameError(
-                f"unknown activation {text!r} (known: {known}; or an expression in x)"
-            )
+                f"unknown activation {text!r} (known: {known}; or an expression in x)",
+                parameter="activation")
     match = _WITH_PARAM.match(text)
     if match and _canonical(match.group(1)) in _PARAMETRISED:
         return _REGISTRY[_canonical(match.group(1))](_parse_parameter(match.group(2), text))
-    expr = parse_expression(text, {"x": X}, what="activation")
+    expr = parse_expression(text, {"x": X}, what="activation", parameter="activation")
     if not expr.has(X):
-        raise ExpressionError(f"activation {text!r} does not depend on x")
+        raise ExpressionError(f"activation {text!r} does not depend on x", parameter="activation")
     return Activation(text, expr, None, None, None, user=True)

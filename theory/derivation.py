@@ -130,8 +130,8 @@ def derive(
     act = get_activation(activation) if kind.nl else None
     if n_value is not None and n_value < max(2, fam.min_n):
         raise InvalidInputError(
-            f"--n {n_value}: the family {fam.name!r} needs n >= {max(2, fam.min_n)}"
-        )
+            f"n_value must be >= {max(2, fam.min_n)} for the family {fam.name!r}, "
+            f"got {n_value}", parameter="n_value")
     notes: list[str] = []
     if act is not None and not act.closed_form:
         notes.append(

@@ -1,22 +1,69 @@
-"""The exception classes users catch.
+"""The exception classes users catch: one hierarchy rooted at :class:`BnverifyError`.
 
 They live in the lowest layer (``theory``) so that every package can raise
-them; ``proofs_check.errors`` re-exports them.  The command line maps every
-``BnverifyError`` to exit status 2 and a one-line message on stderr.
+them; ``proofs_check.errors`` re-exports them.  Every failure a user can cause
+(a bad value, an unknown name, an unreadable file, a request the tool cannot
+honour) is a ``BnverifyError``; any other exception is a bug.  The command line
+(:func:`proofs_check.cli.main`) maps every ``BnverifyError`` to exit status 2
+and one line on stderr, and every other exception to exit status 3.
+
+Library code names *Python parameters*, never command-line flags: an error
+about one argument carries its name in :attr:`BnverifyError.parameter`
+(``"sigma_w2"``, ``"n"``, ``"dps"``, ...) and its message starts with that name
+(``"sigma_w2 must be positive, got -1"``); the command line translates the name
+to its flag (``--sigma-w2``) with one table.
 
 All derive from ``ValueError`` so that callers that already catch bad values
 keep working.
+
+========================  ====================================================
+class                     raised for
+========================  ====================================================
+``InvalidInputError``     a parameter out of range (``n < 2``, width 0, ...)
+                          or a combination of parameters that is refused
+``UnknownNameError``      an unknown activation, layer, family, claim, ...
+``ExpressionError``       user text that is not an admissible expression
+``GramError``             a non-square, asymmetric, non-PSD or non-finite Gram
+``PrecisionError``        a precision too low to certify
+``NotClosedFormError``    a symbolic quantity without closed form, or a route
+                          (certificate, exact Jacobian) that does not apply
+========================  ====================================================
 """
 
 from __future__ import annotations
 
+__all__ = [
+    "BnverifyError",
+    "ExpressionError",
+    "GramError",
+    "InvalidInputError",
+    "NotClosedFormError",
+    "PrecisionError",
+    "UnknownNameError",
+]
+
 
 class BnverifyError(ValueError):
-    """Base class: bad input or a request the tool cannot honour."""
+    """Base class: bad input or a request the tool cannot honour.
+
+    Parameters
+    ----------
+    message
+        One sentence for the user; when ``parameter`` is given it starts with
+        that name (``"dps must lie between 15 and 1000, got 3"``).
+    parameter
+        The Python parameter at fault (``"sigma_w2"``), or ``None`` when the
+        error is not about one argument.  The command line names its flag.
+    """
+
+    def __init__(self, message: str = "", *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class InvalidInputError(BnverifyError):
-    """A parameter out of its domain: ``n < 2``, width 0, negative depth, ..."""
+    """A parameter out of its domain (``n < 2``, width 0, negative depth, ...),
+    a refused combination of parameters, or an unreadable or malformed input file."""
 
 
 class UnknownNameError(BnverifyError):
@@ -36,7 +83,8 @@ class PrecisionError(BnverifyError):
 
 
 class NotClosedFormError(BnverifyError):
-    """A symbolic quantity that has no closed form in this project.
+    """A symbolic quantity that has no closed form in this project, or a route
+    (exact Jacobian, certificate) that does not apply to the request.
 
     Raised, for example, for the kernel of a user-given activation: its map is
     then evaluated numerically by ``numerics``.

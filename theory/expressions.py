@@ -70,6 +70,7 @@ def parse_expression(
     variables: Mapping[str, sp.Symbol],
     *,
     what: str = "expression",
+    parameter: str | None = None,
 ) -> sp.Expr:
     """Parse ``text`` into a SymPy expression.
 
@@ -81,6 +82,9 @@ def parse_expression(
         The names the expression may use, mapped to the symbols they denote.
     what
         A word for error messages (``"activation"``, ``"kernel"``, ...).
+    parameter
+        The Python parameter ``text`` came from (``"activation"``, ``"sigma_w2"``),
+        carried by the error (:attr:`theory.errors.BnverifyError.parameter`).
 
     Returns
     -------
@@ -92,12 +96,14 @@ def parse_expression(
         With a one-line message naming the offending token.
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"{what}: expected a string, got {type(text).__name__}")
+        raise ExpressionError(f"{what}: expected a string, got {type(text).__name__}",
+                              parameter=parameter)
     stripped = text.strip()
     if not stripped:
-        raise ExpressionError(f"{what}: empty expression")
+        raise ExpressionError(f"{what}: empty expression", parameter=parameter)
     if len(stripped) > MAX_LENGTH:
-        raise ExpressionError(f"{what}: expression longer than {MAX_LENGTH} characters")
+        raise ExpressionError(f"{what}: expression longer than {MAX_LENGTH} characters",
+                              parameter=parameter)
     # '^' is a power, as mathematicians write it.  Python parses '^' as XOR, with
     # a precedence below '+' and '-', so it is rewritten before parsing (the
     # text has no other use for it).
@@ -106,13 +112,15 @@ def parse_expression(
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         token = _offending_text(stripped, exc)
-        raise ExpressionError(f"{what}: malformed expression near {token!r}") from None
+        raise ExpressionError(f"{what}: malformed expression near {token!r}",
+                              parameter=parameter) from None
     except (ValueError, MemoryError, RecursionError):
-        raise ExpressionError(f"{what}: malformed expression") from None
+        raise ExpressionError(f"{what}: malformed expression", parameter=parameter) from None
     try:
-        return _Translator(variables, what).visit(tree.body, 0)
+        return _Translator(variables, what, parameter).visit(tree.body, 0)
     except RecursionError:
-        raise ExpressionError(f"{what}: expression nested too deeply") from None
+        raise ExpressionError(f"{what}: expression nested too deeply",
+                              parameter=parameter) from None
 
 
 def _offending_text(text: str, exc: SyntaxError) -> str:
@@ -121,12 +129,14 @@ def _offending_text(text: str, exc: SyntaxError) -> str:
 
 
 class _Translator:
-    def __init__(self, variables: Mapping[str, sp.Symbol], what: str) -> None:
+    def __init__(self, variables: Mapping[str, sp.Symbol], what: str,
+                 parameter: str | None = None) -> None:
         self.variables = dict(variables)
         self.what = what
+        self.parameter = parameter
 
     def fail(self, message: str) -> ExpressionError:
-        return ExpressionError(f"{self.what}: {message}")
+        return ExpressionError(f"{self.what}: {message}", parameter=self.parameter)
 
     def visit(self, node: ast.AST, depth: int) -> sp.Expr:
         if depth > MAX_DEPTH:

@@ -124,10 +124,11 @@ class Family:
         subs = {n: n_value}
         if m in self.size_symbols:
             if m_value is None:
-                raise InvalidInputError(f"family {self.name!r} needs m")
+                raise InvalidInputError(f"family {self.name!r} needs m", parameter="m_value")
             subs[m] = m_value
         if n_value < self.min_n:
-            raise InvalidInputError(f"family {self.name!r} needs n >= {self.min_n}")
+            raise InvalidInputError(f"family {self.name!r} needs n >= {self.min_n}",
+                                    parameter="n_value")
         G = self.gram(values).subs(subs)
         return G.to_matrix()
 
@@ -269,6 +270,5 @@ def get_family(name: str | Family) -> Family:
     key = aliases.get(key, key)
     if key not in FAMILIES:
         raise UnknownNameError(
-            f"unknown family {name!r} (known: {', '.join(FAMILIES)})"
-        )
+            f"unknown family {name!r} (known: {', '.join(FAMILIES)})", parameter="family")
     return FAMILIES[key]

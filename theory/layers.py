@@ -68,7 +68,7 @@ def parse_layer(spec: str | LayerKind) -> LayerKind:
     if isinstance(spec, LayerKind):
         return spec
     if not isinstance(spec, str) or not spec.strip():
-        raise UnknownNameError("layer: empty layer specification")
+        raise UnknownNameError("layer: empty layer specification", parameter="layer")
     text = spec.strip().lower()
     if text in _SHORTHANDS:
         parts = _SHORTHANDS[text]
@@ -79,10 +79,11 @@ def parse_layer(spec: str | LayerKind) -> LayerKind:
         if part not in COMPONENTS:
             raise UnknownNameError(
                 f"unknown layer component {part!r} in {spec!r} "
-                "(use a comma list of rc, rs, nl; or bn, none)"
+                "(use a comma list of rc, rs, nl; or bn, none)", parameter="layer"
             )
         if part in seen:
-            raise UnknownNameError(f"layer component {part!r} repeated in {spec!r}")
+            raise UnknownNameError(f"layer component {part!r} repeated in {spec!r}",
+                                   parameter="layer")
         seen.add(part)
     return LayerKind(rc="rc" in seen, rs="rs" in seen, nl="nl" in seen)
 

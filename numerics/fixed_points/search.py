@@ -231,7 +231,8 @@ def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu",
     act0 = get_activation(activation)
     act = act0 if kind.nl else None
     if not isinstance(n, int) or n < fam.min_n:
-        raise InvalidInputError(f"family {fam.name!r} needs an integer n >= {fam.min_n}")
+        raise InvalidInputError(f"family {fam.name!r} needs an integer n >= {fam.min_n}",
+                                parameter="n")
     if kind.rc and not kind.rs and not kind.nl and fam.name != "symmetric":
         raise InvalidInputError(
             "layer rc (no RS, no NL) maps G to n P G P / tr(P G P): every member of the "
@@ -520,7 +521,7 @@ def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
         notes.append(f"two-clusters: m not given, m = n // 2 = {m}")
     if not isinstance(m, int) or not 1 <= m <= n - 1:
         raise InvalidInputError(f"two-clusters needs an integer m with 1 <= m <= n - 1 "
-                                f"(got {m!r})")
+                                f"(got {m!r})", parameter="m")
     return [m, n - m]
 
 

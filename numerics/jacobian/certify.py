@@ -272,8 +272,8 @@ def certify(G: Sequence[Sequence[Any]], sizes: Sequence[int], labels: Sequence[s
                 if not (mod.rad() < max_width) or not mod.is_finite():
                     raise PrecisionError(
                         f"eigenvalue enclosure of the {comp.label} block is too wide "
-                        f"({mod.str(5, radius=True)}) at {dps} digits: raise --dps or tighten "
-                        "the fixed point")
+                        f"({mod.str(5, radius=True)}) at {dps} digits: raise dps or tighten "
+                        "the fixed point", parameter="dps")
                 eigs.append(CertifiedEigenvalue(v, e.modulus, comp.dim, comp.label, e.count))
     above = any(e.modulus[0] > 1 for e in eigs)
     below = all(e.modulus[1] < 1 for e in eigs) and not failed

@@ -295,7 +295,7 @@ def eigenvalues(M: Any) -> list[Any]:
         except RuntimeError:
             continue
     raise PrecisionError("the eigenvalues of a symmetry block did not converge "
-                         "(mpmath QR); raise --dps")
+                         "(mpmath QR); raise dps", parameter="dps")
 
 
 def _sp_inner_dense(D: Sequence[Sequence[Any]], Q: Sparse) -> Any:

@@ -231,7 +231,7 @@ def fast_mean_field_map(
     if G.ndim < 2 or G.shape[-1] != G.shape[-2] or G.shape[-1] < 2:
         raise InvalidInputError(f"expected a batch of n x n matrices with n >= 2, got {G.shape}")
     if not sigma_w2 > 0:
-        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}")
+        raise InvalidInputError(f"sigma_w2 must be positive, got {sigma_w2}", parameter="sigma_w2")
     kind, act = parse_layer(layer), get_activation(activation)
     method = map_method(kind, act)
     S = _covariance(G, kind, float(sigma_w2))

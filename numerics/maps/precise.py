@@ -309,7 +309,7 @@ def _range_factor(S: ExactMatrix, pivots: list[int]) -> mpmath.matrix:
         # precision is not: the entries span more decades than the digits carry.
         raise PrecisionError(
             f"the covariance's entries span more decades than {mpmath.mp.dps} working "
-            "digits resolve; raise --dps"
+            "digits resolve; raise dps", parameter="dps"
         ) from None
     A = mpmath.zeros(n, r)
     for i in range(n):
@@ -372,7 +372,7 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     lam = [lam[k] for k in range(r)]
     if min(lam) <= 0:
         raise PrecisionError("rs-integral: the range of S is numerically singular at this "
-                             "precision; raise dps")
+                             "precision; raise dps", parameter="dps")
     R = A * Q
     lam_max, lam_min = max(lam), min(lam)
     pairs = [(i, j) for a, i in enumerate(active) for j in active[a:]]

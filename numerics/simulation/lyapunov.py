@@ -102,34 +102,35 @@ class LyapunovConfig:
         if isinstance(self.widths, int | np.integer):
             self.widths = [int(self.widths)]
         if not self.widths:
-            raise InvalidInputError("width: give at least one width")
+            raise InvalidInputError("widths: give at least one width", parameter="widths")
         self.widths = [check_int("width", w, 1) for w in self.widths]
         self.depth = check_int("depth", self.depth, 1)
         self.trials = check_int("trials", self.trials, 1)
         self.burn_in = check_int("burn_in", self.burn_in, 0)
         if self.burn_in >= self.depth:
             raise InvalidInputError(
-                f"burn_in ({self.burn_in}) must be smaller than depth ({self.depth})"
-            )
+                f"burn_in ({self.burn_in}) must be smaller than depth ({self.depth})",
+                parameter="burn_in")
         self.sigma_w2 = check_float("sigma_w2", self.sigma_w2, 0.0, True)
         self.eps = check_float("eps", self.eps, 0.0, False)
         self.delta = check_float("delta", self.delta, 0.0, True)
         if self.delta >= 1e-2:
-            raise InvalidInputError(f"delta must be small (< 1e-2), got {self.delta}")
+            raise InvalidInputError(f"delta must be small (< 1e-2), got {self.delta}",
+                                    parameter="delta")
         self.rho = check_float("rho", self.rho, -1.0 / (self.n - 1), False)
         if self.rho >= 1:
-            raise InvalidInputError(f"rho must be < 1, got {self.rho}")
+            raise InvalidInputError(f"rho must be < 1, got {self.rho}", parameter="rho")
         self.weights = check_ensemble(self.weights)
         self.layer = parse_layer(self.layer).name
         self.activation = get_activation(self.activation).name
         at = str(self.at).strip().lower().replace("_", "-").replace("+", "-")
         if at not in CONFIGURATIONS:
             raise UnknownNameError(
-                f"unknown configuration {self.at!r} (use {' or '.join(CONFIGURATIONS)})"
-            )
+                f"unknown configuration {self.at!r} (use {' or '.join(CONFIGURATIONS)})",
+                parameter="at")
         self.at = at
         if self.at == "cluster-odd" and self.n < 3:
-            raise InvalidInputError("the cluster + odd configuration needs n >= 3")
+            raise InvalidInputError("the cluster + odd configuration needs n >= 3", parameter="n")
         if self.seed is not None:
             self.seed = check_int("seed", self.seed, 0)
 
@@ -245,7 +246,8 @@ def _cos(Y: np.ndarray) -> np.ndarray:
 def _configuration(rng: np.random.Generator, T: int, n: int, d: int) -> np.ndarray:
     """Exact cluster + odd batches: ``n - 1`` bitwise-equal points, an orthogonal odd point."""
     if d < 2:
-        raise InvalidInputError("the cluster + odd configuration needs width >= 2")
+        raise InvalidInputError("the cluster + odd configuration needs width >= 2",
+                                parameter="width")
     G0 = np.eye(n)
     G0[: n - 1, : n - 1] = 1.0
     return batch_from_gram(rng, G0, T, d)

@@ -116,7 +116,8 @@ def check_ensemble(name: str) -> str:
     key = str(name).strip().lower()
     key = {"haar": "orthogonal", "normal": "gaussian"}.get(key, key)
     if key not in ENSEMBLES:
-        raise UnknownNameError(f"unknown weights {name!r} (use one of {', '.join(ENSEMBLES)})")
+        raise UnknownNameError(f"unknown weights {name!r} (use one of {', '.join(ENSEMBLES)})",
+                               parameter="weights")
     return key
 
 

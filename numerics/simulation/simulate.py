@@ -130,7 +130,8 @@ def batch_from_gram(rng: np.random.Generator, G0: np.ndarray, T: int, d: int) ->
     if w.min() < -1e-10 * max(1.0, w.max()):
         raise GramError(f"initial Gram matrix is not PSD (eigenvalue {w.min():.3g})")
     if d < n:
-        raise InvalidInputError(f"a given Gram matrix needs width >= n ({n}), got {d}")
+        raise InvalidInputError(f"a given Gram matrix needs width >= n ({n}), got {d}",
+                                parameter="width")
     C = np.sqrt(np.clip(w, 0, None))[:, None] * V.T  # (n, n), C^T C = G0
     U = _frame(rng, T, d, n)  # (T, n, d)
     Y = math.sqrt(d) * np.einsum("ki,tkd->tid", C, U)
@@ -147,16 +148,27 @@ def initial_batch(config: SimulationConfig, rng: np.random.Generator) -> np.ndar
     """The ``(T, n, d)`` input batch of a run (see the module docstring)."""
     T, n, d = config.trials, config.n, config.width
     if config.initial_gram is not None:
-        G0 = np.asarray(config.initial_gram, dtype=float)
+        try:
+            G0 = np.asarray(config.initial_gram, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            raise GramError("initial Gram matrix must be an n x n list of numbers",
+                            parameter="initial_gram") from None
         if G0.shape != (n, n):
-            raise GramError(f"initial Gram matrix must be {n} x {n}, got {G0.shape}")
+            raise GramError(f"initial Gram matrix must be {n} x {n}, got {G0.shape}",
+                            parameter="initial_gram")
         return batch_from_gram(rng, G0, T, d)
     if config.initial_points is not None:
-        P = np.asarray(config.initial_points, dtype=float)
+        try:
+            P = np.asarray(config.initial_points, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInputError("initial points must be an n x width list of numbers",
+                                    parameter="initial_points") from None
         if P.shape != (n, d):
-            raise InvalidInputError(f"initial points must be n x width = {n} x {d}, got {P.shape}")
+            raise InvalidInputError(f"initial points must be n x width = {n} x {d}, "
+                                    f"got {P.shape}", parameter="initial_points")
         if not np.all(np.isfinite(P)):
-            raise InvalidInputError("initial points have non-finite entries")
+            raise InvalidInputError("initial points have non-finite entries",
+                                    parameter="initial_points")
         return np.repeat(P[None], T, axis=0)
     return rng.standard_normal((T, n, d))
 

@@ -27,6 +27,6 @@ def run(args: argparse.Namespace):
     from theory.derivation import derive
     from theory.expressions import parse_expression
 
-    sigma_w2 = parse_expression(args.sigma_w2, {}, what="--sigma-w2")
+    sigma_w2 = parse_expression(args.sigma_w2, {}, what="sigma_w2", parameter="sigma_w2")
     return derive(args.family, args.layer, args.activation, n_value=args.n,
                   sigma_w2=sigma_w2, eigenvalues=not args.no_eigenvalues)

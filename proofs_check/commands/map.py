@@ -31,6 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> MapResult:
-    gram = read_gram_file(args.gram, what=f"--gram {args.gram}")
+    gram = read_gram_file(args.gram)
     return mean_field_map(gram, args.layer, args.activation, sigma_w2=args.sigma_w2,
                           dps=args.dps, seed=args.seed)

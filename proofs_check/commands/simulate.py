@@ -74,9 +74,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _read_input(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"--input {path}: {exc}") from None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InvalidInputError(f"--input {path}: {reason}") from None
     if not isinstance(data, dict) or not ({"gram", "points"} & set(data)):
         raise InvalidInputError(f'--input {path}: expected {{"gram": ...}} or {{"points": ...}}')
     return data

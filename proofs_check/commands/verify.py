@@ -2,7 +2,8 @@
 
 Parsing and printing only; the work is :func:`proofs_check.verify.verify` and
 :func:`proofs_check.verify.verify_file`.  Exit status: 0 (proved or agrees),
-1 (a claim is refuted), 2 (bad input, e.g. an expression outside the whitelist).
+1 (a claim is refuted), 2 (bad input, e.g. an expression outside the whitelist),
+3 (internal error); see :mod:`proofs_check.cli`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from theory.errors import InvalidInputError
 
 HELP = ("check your own formula (kernel, reduced map, fixed point, eigenvalue, spectral "
         "radius): proved, refuted with a counterexample, or agrees numerically")
+EXIT_1 = "a claim is refuted (a certified counterexample is printed)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -130,7 +130,7 @@ def write_report(out: str | Path = "bnverify-report", *, quick: bool = False, se
     say = progress or (lambda m: None)
     t0 = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)  # fails before the work, not after
     results = run_claims(None, quick=quick, seed=seed, progress=say)
     figs = make_figures(results, out / "figures", quick, seed, say)
     meta = {"generated": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": quick, "seed": seed,

@@ -90,7 +90,8 @@ class Checkpoint:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError:
                     raise InvalidInputError(
-                        f"checkpoint {self.path} is in use by another running sweep") from None
+                        f"checkpoint {self.path} is in use by another running sweep",
+                        parameter="out") from None
             self._load(config)
         except BaseException:
             os.close(self._fd)
@@ -112,17 +113,20 @@ class Checkpoint:
         except json.JSONDecodeError:
             first = None
         if not isinstance(first, dict) or first.get("kind") != "header":
-            raise InvalidInputError(f"{self.path} is not a bnverify sweep checkpoint")
+            raise InvalidInputError(f"{self.path} is not a bnverify sweep checkpoint",
+                                    parameter="out")
         if first != header:
             raise InvalidInputError(
                 f"checkpoint {self.path} was written by a different sweep "
-                f"({_differences(first, header)}); use another --out or delete the checkpoint")
+                f"({_differences(first, header)}); use another out or delete the checkpoint",
+                parameter="out")
         for number, line in enumerate(lines[1:], start=2):
             try:
                 rec = json.loads(line)
                 task_id = rec["task_id"]
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise InvalidInputError(f"{self.path}: line {number} is corrupt") from None
+                raise InvalidInputError(f"{self.path}: line {number} is corrupt",
+                                        parameter="out") from None
             self.done.setdefault(task_id, rec)
 
     def _append(self, record: dict) -> None:
@@ -159,6 +163,9 @@ def output_paths(out: str | os.PathLike) -> dict[str, Path]:
     and ``results/widths.checkpoint.jsonl``.
     """
     p = Path(out)
+    if not p.name:
+        raise InvalidInputError(f"out must name a file stem (OUT.json, OUT.csv), got {str(out)!r}",
+                                parameter="out")
     stem = p.with_suffix("") if p.suffix.lower() in (".json", ".csv") else p
     return {"json": stem.with_name(stem.name + ".json"),
             "csv": stem.with_name(stem.name + ".csv"),

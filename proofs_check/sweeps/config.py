@@ -42,13 +42,13 @@ def _int_list(name: str, values: int | Sequence[int], low: int) -> list[int]:
     out: list[int] = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise InvalidInputError(f"{name}: expected integers, got {v!r}")
+            raise InvalidInputError(f"{name}: expected integers, got {v!r}", parameter=name)
         if v < low:
-            raise InvalidInputError(f"{name} must be >= {low}, got {v}")
+            raise InvalidInputError(f"{name} must be >= {low}, got {v}", parameter=name)
         if int(v) not in out:
             out.append(int(v))
     if not out:
-        raise InvalidInputError(f"{name}: give at least one value")
+        raise InvalidInputError(f"{name}: give at least one value", parameter=name)
     return out
 
 
@@ -58,7 +58,7 @@ def _str_list(name: str, values: str | Sequence[str]) -> list[str]:
         values = [values]
     out = [str(v).strip() for v in values if str(v).strip()]
     if not out:
-        raise InvalidInputError(f"{name}: give at least one value")
+        raise InvalidInputError(f"{name}: give at least one value", parameter=name)
     return out
 
 
@@ -123,7 +123,8 @@ class SweepConfig:
         stat = str(self.statistic).strip().lower().replace("_", "-").replace("+", "-")
         if stat not in STATISTICS:
             raise UnknownNameError(
-                f"unknown statistic {self.statistic!r} (use one of {', '.join(STATISTICS)})")
+                f"unknown statistic {self.statistic!r} (use one of {', '.join(STATISTICS)})",
+                parameter="statistic")
         self.statistic = stat
         self.n = _int_list("n", self.n, 3 if stat == "cluster-odd" else 2)
         self.width = _int_list("width", self.width, 1)

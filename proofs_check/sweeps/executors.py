@@ -223,11 +223,11 @@ def dask_client(scheduler: str) -> Any:
         from distributed import Client  # lazy: the optional 'dask' extra
     except ImportError:
         raise InvalidInputError(
-            "--scheduler needs dask.distributed, which is not installed "
-            "(pip install 'bnverify[dask]')") from None
+            "scheduler needs dask.distributed, which is not installed "
+            "(pip install 'bnverify[dask]')", parameter="scheduler") from None
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InvalidInputError(f"cannot connect to the Dask scheduler {scheduler!r}: {exc}"
-                                ) from None
+        raise InvalidInputError(f"cannot connect to the Dask scheduler {scheduler!r}: {exc}",
+                                parameter="scheduler") from None
 

@@ -100,7 +100,7 @@ def run_sweep(
         without dask installed or unreachable; ``workers < 0``.
     """
     if workers is not None and (isinstance(workers, bool) or workers < 0):
-        raise InvalidInputError(f"workers must be >= 0, got {workers}")
+        raise InvalidInputError(f"workers must be >= 0, got {workers}", parameter="workers")
     tasks = config.tasks()
     cells_total = len(config.cells())
     per_cell: dict[str, int] = {}

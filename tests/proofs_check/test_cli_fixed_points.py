@@ -84,4 +84,4 @@ def test_sigma_w2_reaches_the_erf_search_and_jacobian(capsys) -> None:
     for layer, act in (("nl", "erf"), ("rc,nl", "relu")):  # checked on every route
         assert main(["fixed-points", "--n", "4", "--layer", layer, "--activation", act,
                      "--family", "symmetric", "--sigma-w2", "-1"]) == 2
-        assert "sigma_w2" in capsys.readouterr().err
+        assert "--sigma-w2" in capsys.readouterr().err
