@@ -4,9 +4,7 @@ Uses ``theory`` (exact derivations) and ``numerics`` (precise, certified and
 simulated evaluation); neither of those imports this package.
 """
 
-# ``verify`` (the function) deliberately shadows the submodule of the same name;
-# ``proofs_check.verify`` imports only sympy, mpmath and theory at load time.
-from proofs_check.verify import verify, verify_file
+from proofs_check.formulas import verify, verify_file
 from theory.errors import (
     BnverifyError,
     ExpressionError,

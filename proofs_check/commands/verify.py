@@ -1,7 +1,7 @@
 """``bnverify verify``: check a user's formula (or a TOML claims file) against the theory.
 
-Parsing and printing only; the work is :func:`proofs_check.verify.verify` and
-:func:`proofs_check.verify.verify_file`.  Exit status: 0 (proved or agrees),
+Parsing and printing only; the work is :func:`proofs_check.formulas.verify` and
+:func:`proofs_check.formulas.claims_report`.  Exit status: 0 (proved or agrees),
 1 (a claim is refuted), 2 (bad input, e.g. an expression outside the whitelist),
 3 (internal error); see :mod:`proofs_check.cli`.
 """
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.verify import (
+from proofs_check.formulas import (
     DEFAULT_DPS,
     QUANTITIES,
     ClaimsReport,
     VerifyResult,
+    claims_report,
     verify,
-    verify_file,
 )
 from theory.errors import InvalidInputError
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> VerifyResult | ClaimsReport:
     if args.file is not None:
         if args.expr is not None or args.quantity is not None:
             raise InvalidInputError("give either --file or --quantity/--expr, not both")
-        return ClaimsReport(args.file, verify_file(args.file))
+        return claims_report(args.file)
     if args.quantity is None or args.expr is None:
         raise InvalidInputError("give --quantity and --expr (or --file CLAIMS.toml)")
     return verify(args.quantity, args.expr, family=args.family, layer=args.layer,

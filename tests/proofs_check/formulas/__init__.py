@@ -1,0 +1,1 @@
+"""Tests of proofs_check.formulas, one module per module of the package."""
