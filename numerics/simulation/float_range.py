@@ -26,9 +26,9 @@ the largest.  Three rules keep every reported number meaningful:
   true scale, ``gram(Y) 4^log2_scale`` (computed with ``ldexp``: exact when in
   range), and refuses it when an entry overflows or a non-zero entry
   underflows to a subnormal or 0 (an underflow must never read as a merge);
-  :func:`normalised_gram` returns the Gram matrix of ``2^-e Y`` with
-  ``max |2^-e y| in [1/2, 1)`` and the exponent ``k`` with ``G = 2^k G_reported``,
-  which is always in range.
+  :func:`normalised_gram` returns the Gram matrix scaled by an exact power of
+  two into ``max |G_ij| in [1/2, 1)`` and the exponent ``k`` with
+  ``G = 2^k G_reported``, which is always in range.
 
 Every refusal is a :class:`theory.errors.NonFiniteError` naming the layer, the
 trial and the Python parameter to change.
@@ -207,14 +207,17 @@ def true_gram(Y: np.ndarray, log2_scale: np.ndarray, layer: int,
 def normalised_gram(Y: np.ndarray, log2_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Gram matrix scaled by an exact power of two, and that power.
 
-    Returns ``(G_hat, k)`` with ``G_hat = gram(2^-e Y)``, ``e`` the exponent of
-    ``max |y|`` (so ``max |G_hat| <= 1``), and ``k = 2 (log2_scale + e)``: the
-    true Gram matrix is ``2^k G_hat``.  ``n G_hat / tr G_hat`` is bitwise the
-    shape of the true Gram matrix whenever the latter is in range.
+    Returns ``(G_hat, k)`` with ``G_hat = 2^-f gram(2^-e Y)``: ``e`` the exponent
+    of ``max |y|`` (the product is formed in range) and ``f`` that of the largest
+    entry (so ``max |G_hat|`` is in ``[1/2, 1)``, or all of ``G_hat`` is 0), and
+    ``k = 2 (log2_scale + e) + f``: the true Gram matrix is ``2^k G_hat``.
+    ``n G_hat / tr G_hat`` is bitwise the shape of the true Gram matrix whenever
+    the latter is in range.
     """
     e = _exponents(np.abs(Y).max(axis=(1, 2)))
     G = gram(np.ldexp(Y, -e[:, None, None]))
-    return G, 2 * (log2_scale + e)
+    f = _exponents(np.abs(G).max(axis=(1, 2)))
+    return np.ldexp(G, -f[:, None, None]), 2 * (log2_scale + e) + f
 
 
 def leaves_range(Y: np.ndarray, log2_scale: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ by ``renormalise``:
   underflow, is refused with :class:`theory.errors.NonFiniteError` naming the
   layer where it left the range (never reported as inf or as zeros).
 * ``renormalise=True``: each reported Gram matrix is scaled by an exact power of
-  two into ``max |G_ij| <= 1`` and ``gram_log2_scale`` gives the power: the true
+  two into ``max |G_ij| in [1/2, 1)`` and ``gram_log2_scale`` gives the power: the true
   Gram matrix is ``2^gram_log2_scale`` times the reported one.  Its shape
   ``n G / tr G`` is bitwise that of the true Gram matrix.  The run itself is the
   same (same draws, same arithmetic, same merges) as with ``renormalise=False``.
