@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+import numerics.simulation.lyapunov as lyapunov_module
 from numerics.simulation.float_range import (
     LOG2_RANGE,
     check_activation_values,
@@ -187,3 +188,11 @@ def test_check_activation_values_names_the_preactivation():
         y = act.numpy(x)
     with pytest.raises(NonFiniteError, match=r"at x = -2 it gives nan"):
         check_activation_values(x, y, act)
+
+
+def test_a_nan_distance_is_never_averaged_into_a_rate(monkeypatch):
+    # the last guard: whatever produced it, a NaN log-growth raises instead of
+    # becoming an "exact return" (-inf) as it did before
+    monkeypatch.setattr(lyapunov_module, "_cos", lambda Y: np.full(Y.shape[0], np.nan))
+    with pytest.raises(NonFiniteError, match="odd cosine distance is nan at layer 1"):
+        lyapunov(LyapunovConfig(n=4, widths=[16], depth=4, burn_in=0, trials=2))
