@@ -41,3 +41,8 @@ class NotClosedFormError(BnverifyError):
     Raised, for example, for the kernel of a user-given activation: its map is
     then evaluated numerically by ``numerics``.
     """
+
+
+class NotEnclosableError(BnverifyError):
+    """An expression the ball arithmetic cannot enclose rigorously: a function outside
+    its whitelist, a kink set SymPy cannot list, a growth it cannot bound."""
