@@ -202,9 +202,9 @@ def certify_global_attractor(activation: Activation | str, order: int = DEFAULT_
                         slope_at_one="1")
         return done(holds=False, case="degree-1 homogeneous", slope_at_one="1",
                     fixed_point="none in (-1, 1)",
-                    reason="E[phi'^2] = E[phi^2] = (a^2+b^2)/2 gives kappa'(1) = 1; with g convex, "
-                           "g(1) = g'(1) = 0 and a != b, g > 0 on [0, 1): no fixed point in [0, 1), "
-                           "correlations increase to 1")
+                    reason="E[phi'^2] = E[phi^2] = (a^2+b^2)/2 gives kappa'(1) = 1; with g "
+                           "convex, g(1) = g'(1) = 0 and a != b, g > 0 on [0, 1): no fixed "
+                           "point in [0, 1), correlations increase to 1")
     m = _Map(act, order, dps)
     with workprec(dps):
         a = m.a
