@@ -13,6 +13,7 @@ class                     raised for
 ``GramError``             a non-square, asymmetric, non-PSD or non-finite Gram
 ``PrecisionError``        a precision too low to certify
 ``NotClosedFormError``    a symbolic quantity without closed form
+``NotEnclosableError``    an expression the ball arithmetic cannot enclose
 ========================  ====================================================
 """
 
@@ -22,6 +23,7 @@ from theory.errors import (
     GramError,
     InvalidInputError,
     NotClosedFormError,
+    NotEnclosableError,
     PrecisionError,
     UnknownNameError,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "GramError",
     "InvalidInputError",
     "NotClosedFormError",
+    "NotEnclosableError",
     "PrecisionError",
     "UnknownNameError",
 ]
