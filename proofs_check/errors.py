@@ -11,7 +11,9 @@ from theory.errors import (
     ExpressionError,
     GramError,
     InvalidInputError,
+    NonFiniteError,
     NotClosedFormError,
+    NotEnclosableError,
     PrecisionError,
     UnknownNameError,
 )
@@ -21,7 +23,9 @@ __all__ = [
     "ExpressionError",
     "GramError",
     "InvalidInputError",
+    "NonFiniteError",
     "NotClosedFormError",
+    "NotEnclosableError",
     "PrecisionError",
     "UnknownNameError",
 ]

@@ -8,8 +8,10 @@ positively homogeneous ones share two kernel families (as neural-tangents'
   ``(0, 1)``, leaky ReLU ``(alpha, 1)``, absolute value ``(-1, 1)``;
 * degree 0: ``phi(x) = a 1{x<0} + b 1{x>0}``: step ``(0, 1)``, sign ``(-1, 1)``.
 
-``erf`` has the closed-form arcsine kernel; ``tanh``, ``gelu``, ``silu`` and
-user expressions have none (their maps are evaluated numerically).
+``erf`` has the closed-form arcsine kernel; ``tanh``, ``gelu``, ``silu``
+(``swish``), ``sigmoid``, ``softplus``, ``elu``, ``selu``, ``celu`` and user
+expressions have none (their maps are evaluated numerically, or certified by the
+Hermite series of :mod:`numerics.hermite`).
 
 A user expression in the single variable ``x`` is accepted wherever an
 activation name is; it is parsed by :func:`theory.expressions.parse_expression`
@@ -55,6 +57,10 @@ class Activation:
         ``"abrelu"``, ``"abstep"``, ``"erf"`` (closed forms) or ``None``.
     user
         True for a user expression.
+    growth
+        ``(p_0, p_1, ...)`` with ``|phi(x)| <= sum_j p_j |x|^j`` for all real ``x``
+        (declared for the built-ins; ``None``: derived from ``expr`` when needed, see
+        :func:`numerics.balls.polynomial_envelope`).
     """
 
     name: str
@@ -63,6 +69,7 @@ class Activation:
     slopes: tuple[sp.Rational, sp.Rational] | None = None
     kernel_family: str | None = None
     user: bool = False
+    growth: tuple[sp.Rational, ...] | None = None
     _numpy: Callable[[np.ndarray], np.ndarray] | None = field(
         default=None, compare=False, repr=False
     )
@@ -156,6 +163,52 @@ def _silu_np(x: np.ndarray) -> np.ndarray:
     return x * expit(x)
 
 
+def _sigmoid_np(x: np.ndarray) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(x)
+
+
+def _softplus() -> Activation:
+    # log(1 + e^x) <= log 2 + max(x, 0) <= 1 + |x|
+    return Activation("softplus", sp.log(1 + sp.exp(X)), growth=(sp.Integer(1), sp.Integer(1)),
+                      _numpy=lambda x: np.logaddexp(0.0, np.asarray(x, dtype=float)))
+
+
+def _exponential_linear(name: str, alpha: sp.Expr, scale: sp.Expr, inner: sp.Expr
+                        ) -> Activation:
+    """``scale * (x if x > 0 else alpha (exp(x / inner) - 1))``; for ``x <= 0`` the second
+    branch lies in ``(-alpha, 0]`` (``alpha, inner > 0``), so
+    ``|phi(x)| <= scale (alpha + |x|)``."""
+    if alpha <= 0 or inner <= 0:
+        raise ExpressionError(f"activation {name!r}: the parameter must be positive")
+    expr = scale * sp.Piecewise((X, X > 0), (alpha * (sp.exp(X / inner) - 1), True))
+    fa, fs, fi = float(alpha), float(scale), float(inner)
+
+    def fn(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return fs * np.where(x > 0, x, fa * np.expm1(np.minimum(x, 0.0) / fi))
+
+    return Activation(name, expr, growth=(scale * alpha, scale), _numpy=fn)
+
+
+def _elu(alpha: sp.Expr | None) -> Activation:
+    alpha = sp.Integer(1) if alpha is None else sp.nsimplify(alpha)
+    name = "elu" if alpha == 1 else f"elu({alpha})"
+    return _exponential_linear(name, alpha, sp.Integer(1), sp.Integer(1))
+
+
+def _celu(alpha: sp.Expr | None) -> Activation:
+    alpha = sp.Integer(1) if alpha is None else sp.nsimplify(alpha)
+    name = "celu" if alpha == 1 else f"celu({alpha})"
+    return _exponential_linear(name, alpha, sp.Integer(1), alpha)
+
+
+#: SELU's constants (Klambauer et al. 2017) to 32 digits, as exact rationals.
+SELU_ALPHA = sp.Rational("1.6732632423543772848170429916717")
+SELU_SCALE = sp.Rational("1.0507009873554804934193349852946")
+
+
 def _leaky(alpha: sp.Expr | None) -> Activation:
     alpha = DEFAULT_LEAKY_ALPHA if alpha is None else sp.nsimplify(alpha)
     return _abrelu(f"leaky_relu({alpha})", alpha, 1)
@@ -173,6 +226,11 @@ _REGISTRY: dict[str, Callable[[sp.Expr | None], Activation]] = {
     "tanh": lambda p: _plain("tanh", sp.tanh(X), np.tanh),
     "gelu": lambda p: _plain("gelu", X * (1 + sp.erf(X / sp.sqrt(2))) / 2, _gelu_np),
     "silu": lambda p: _plain("silu", X / (1 + sp.exp(-X)), _silu_np),
+    "sigmoid": lambda p: _plain("sigmoid", 1 / (1 + sp.exp(-X)), _sigmoid_np),
+    "softplus": lambda p: _softplus(),
+    "elu": _elu,
+    "selu": lambda p: _exponential_linear("selu", SELU_ALPHA, SELU_SCALE, sp.Integer(1)),
+    "celu": _celu,
 }
 
 _ALIASES = {
@@ -184,9 +242,10 @@ _ALIASES = {
     "absolute": "abs",
     "heaviside": "step",
     "swish": "silu",
+    "logistic": "sigmoid",
 }
 
-_PARAMETRISED = {"leaky_relu"}
+_PARAMETRISED = {"leaky_relu", "elu", "celu"}
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 _WITH_PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_\-]*)\s*[(:]\s*([^()]*?)\s*\)?$")

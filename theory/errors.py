@@ -27,6 +27,9 @@ class                     raised for
 ``PrecisionError``        a precision too low to certify
 ``NotClosedFormError``    a symbolic quantity without closed form, or a route
                           (certificate, exact Jacobian) that does not apply
+``NotEnclosableError``    an expression the ball arithmetic cannot enclose
+``NonFiniteError``        a NaN, infinity, overflow or underflow where a result
+                          was due (also an ``InvalidInputError``)
 ========================  ====================================================
 """
 
@@ -37,7 +40,9 @@ __all__ = [
     "ExpressionError",
     "GramError",
     "InvalidInputError",
+    "NonFiniteError",
     "NotClosedFormError",
+    "NotEnclosableError",
     "PrecisionError",
     "UnknownNameError",
 ]
@@ -107,3 +112,8 @@ class NonFiniteError(InvalidInputError, PrecisionError):
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+class NotEnclosableError(BnverifyError):
+    """An expression the ball arithmetic cannot enclose rigorously: a function outside
+    its whitelist, a kink set SymPy cannot list, a growth it cannot bound."""

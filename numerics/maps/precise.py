@@ -25,6 +25,11 @@ Four methods, chosen by :func:`map_method`:
 ``rqmc``
     RS with a non-homogeneous activation: randomized quasi-Monte Carlo over
     ``N(0, S)`` in float64, with a statistical error bar.
+``hermite``
+    on request only (``method="hermite"``), no RS with NL, any activation the ball
+    arithmetic encloses: each ``E[phi(z_i) phi(z_j)]`` as a certified arb ball by the
+    Hermite (Mehler) series with its Parseval tail (:mod:`numerics.hermite`); the
+    bound is rigorous (ball radii, truncation included).
 
 Exactness first: ``G`` and ``sigma_w^2`` are converted to exact rationals
 (:func:`numerics.gram.exact_gram`), so ``S``, its zero rows, its rank and the
@@ -46,6 +51,7 @@ import numpy as np
 import sympy as sp
 
 from numerics.gram import exact_gram
+from numerics.hermite import DEFAULT_ORDER, hermite_kernel_matrix
 from numerics.kernels import kernel_matrix_mp
 from numerics.maps.quadrature import (
     exp_sinh_halfline,
@@ -57,7 +63,7 @@ from numerics.maps.rs_integrand import MpIntegrandOps, s_integrand
 from numerics.parameters import sigma_fraction
 from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
 from theory.activations import Activation, X, get_activation
-from theory.errors import GramError, PrecisionError
+from theory.errors import GramError, InvalidInputError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
@@ -77,7 +83,7 @@ __all__ = [
     "shape_of",
 ]
 
-METHODS = ("closed-form", "rs-integral", "gaussian-quadrature", "rqmc")
+METHODS = ("closed-form", "rs-integral", "gaussian-quadrature", "rqmc", "hermite")
 
 #: Multiple of the standard error reported as the RQMC error bar.
 RQMC_SE_MULTIPLIER = 4
@@ -551,6 +557,8 @@ def mean_field_map(
     rqmc_randomizations: int = 16,
     max_level: int = 11,
     gauss_steps: tuple[str, ...] = GAUSS_STEPS,
+    method: str | None = None,
+    hermite_order: int = DEFAULT_ORDER,
 ) -> MapResult:
     r"""``F(G) = E[psi(h) psi(h)^T]``, ``h ~ N(0, sigma_w^2 G)``, and ``F_hat = n F / tr F``.
 
@@ -574,6 +582,12 @@ def mean_field_map(
         RQMC parameters (only for the ``rqmc`` method).
     max_level, gauss_steps
         Refinement limits of the ``rs-integral`` and ``gaussian-quadrature`` methods.
+    method
+        ``None`` (default): :func:`map_method` chooses.  ``"hermite"`` or
+        ``"gaussian-quadrature"`` may be asked for a layer without RS with NL; any other
+        value must be :func:`map_method`'s choice.
+    hermite_order
+        Truncation order ``K`` of the ``hermite`` method.
 
     Returns
     -------
@@ -592,6 +606,9 @@ def mean_field_map(
           and ``h/2`` (conservative: the error of the ``h/2`` rule is about its square),
           plus rounding.
         * ``rqmc``: ``RQMC_SE_MULTIPLIER = 4`` standard errors (statistical).
+        * ``hermite``: the largest radius of the certified balls (integration error,
+          Gaussian tails and the truncation ``sqrt(T1 T2) |rho|^(K+1)``) plus the
+          rounding of their midpoints: rigorous.
 
     Raises
     ------
@@ -606,12 +623,13 @@ def mean_field_map(
     exact = exact_gram(G)
     sigma = sigma_fraction(sigma_w2)
     n = len(exact)
-    method = map_method(kind, act)
+    method = _chosen_method(kind, act, method)
     S = exact_covariance(exact, kind, sigma)
     notes: list[str] = []
     details: dict = {}
     error_kind = {"closed-form": "rounding", "rs-integral": "quadrature",
-                  "gaussian-quadrature": "quadrature", "rqmc": "statistical"}[method]
+                  "gaussian-quadrature": "quadrature", "rqmc": "statistical",
+                  "hermite": "certified"}[method]
     with working_precision(dps) as digits:
         if method == "closed-form":
             if kind.rs:
@@ -627,6 +645,13 @@ def mean_field_map(
         elif method == "gaussian-quadrature":
             F, error, details, extra = _gaussian_quadrature(S, act, dps, gauss_steps)
             notes += extra
+        elif method == "hermite":
+            F, error, details = hermite_kernel_matrix(act, S, hermite_order, digits)
+            u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
+            error += CLOSED_FORM_ULPS * u * max([mpmath.mpf(1)] + [
+                abs(F[i, j]) for i in range(n) for j in range(n)])
+            notes.append(f"hermite: Mehler series to order {hermite_order} in arb balls; the "
+                         "error bound is rigorous (integration, Gaussian tails and truncation)")
         else:
             F, error, details, extra = _rqmc(S, kind, act, log2_points=rqmc_log2_points,
                                              randomizations=rqmc_randomizations, seed=seed)
@@ -646,6 +671,19 @@ def mean_field_map(
         sigma_w2=str(sigma) if sigma.denominator == 1 else str(sigma_w2),
         n=n, notes=tuple(notes), details=details,
     )
+
+
+def _chosen_method(kind: LayerKind, act: Activation, method: str | None) -> str:
+    """``map_method``'s choice, or the requested ``method`` when it applies."""
+    auto = map_method(kind, act)
+    if method is None or method == auto:
+        return auto
+    if method not in METHODS:
+        raise InvalidInputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method in ("hermite", "gaussian-quadrature") and kind.nl and not kind.rs:
+        return method
+    raise InvalidInputError(f"method {method!r} does not apply to layer {kind.name} with "
+                            f"activation {act.name} (the method here is {auto!r})")
 
 
 def shape_map(G: Any, layer: LayerKind | str, activation: Activation | str = "relu",

@@ -27,6 +27,7 @@ MODULES: dict[str, str] = {
     "bn-gradient-explosion": "bn_gradient",
     "relu-correlation-slow": "relu_correlation",
     "relu-rank-growth": "relu_rank_growth",
+    "global-attractor": "global_attractor",
 }
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 
 from numerics.gram import read_gram_file
-from numerics.maps.precise import MapResult, mean_field_map
+from numerics.hermite import DEFAULT_ORDER
+from numerics.maps.precise import METHODS, MapResult, mean_field_map
 from numerics.precision import DEFAULT_DPS
 
 HELP = "evaluate the mean-field map F(G) and the shape map F_hat(G) = n F / tr F at any precision"
@@ -28,9 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weight variance sigma_w^2 (default 1; exact decimal)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the randomized QMC method (only used by it)")
+    parser.add_argument("--method", choices=METHODS, default=None,
+                        help="evaluation route (default: chosen from the layer and activation; "
+                             "'hermite' gives a rigorous bound for layers without RS)")
+    parser.add_argument("--hermite-order", type=int, default=DEFAULT_ORDER, dest="hermite_order",
+                        help=f"truncation order K of the hermite method (default {DEFAULT_ORDER})")
 
 
 def run(args: argparse.Namespace) -> MapResult:
     gram = read_gram_file(args.gram)
     return mean_field_map(gram, args.layer, args.activation, sigma_w2=args.sigma_w2,
-                          dps=args.dps, seed=args.seed)
+                          dps=args.dps, seed=args.seed, method=args.method,
+                          hermite_order=args.hermite_order)

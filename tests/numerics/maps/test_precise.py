@@ -240,3 +240,19 @@ def test_rs_integral_keeps_rc_row_sums_on_an_ill_conditioned_covariance() -> Non
     with mpmath.workdps(50):
         worst = max(abs(mpmath.fsum(res.F[i, j] for j in range(5))) for i in range(5))
     assert worst <= 5 * res.error_bound
+
+
+def test_hermite_method_agrees_with_quadrature_and_closed_form():
+    """Independent routes: the trapezoidal ``gaussian-quadrature`` (tanh) and the
+    closed form (erf) agree with the certified ``hermite`` map within its bound."""
+    G = [["1", "1/2", "1/5"], ["1/2", "3/2", "-3/10"], ["1/5", "-3/10", "4/5"]]
+    for act, other in (("tanh", None), ("erf", None)):
+        cert = mean_field_map(G, "nl", act, method="hermite", dps=15, shape=False)
+        ref = mean_field_map(G, "nl", act, dps=15, shape=False, method=other)
+        assert cert.method == "hermite" and cert.error_kind == "certified"
+        assert cert.error_bound < mpmath.mpf("1e-20")
+        assert _maxdiff(cert.F, ref.F) <= cert.error_bound + ref.error_bound
+    with pytest.raises(InvalidInputError, match="does not apply"):
+        mean_field_map(G, "rs,nl", "tanh", method="hermite")
+    with pytest.raises(InvalidInputError, match="must be one of"):
+        mean_field_map(G, "nl", "tanh", method="simpson")
