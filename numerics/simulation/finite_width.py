@@ -66,10 +66,11 @@ from numerics.maps.fast import EPS, fast_mean_field_map
 from numerics.parameters import check_float, check_int
 from numerics.simulation.layer_covariance import layer_covariance, pair_indices
 from theory.activations import Activation, get_activation
-from theory.errors import InvalidInputError
+from theory.errors import GramError, InvalidInputError
 from theory.layers import LayerKind, parse_layer
 
 __all__ = [
+    "DEFAULT_RHO",
     "default_gram",
     "finite_width_expansion",
     "FiniteWidthLayer",
@@ -221,6 +222,19 @@ class FiniteWidthResult:
         rec = self.layers[-1 if layer is None else layer]
         return rec.statistic + rec.bias / width
 
+    def to_text(self) -> str:
+        lines = [
+            f"finite-width expansion: n={self.n} layer={self.layer_kind} "
+            f"activation={self.activation} depth={self.depth} sigma_w2={self.sigma_w2}",
+            "s = mean off-diagonal entry of n G / tr G;  E s ~ s* + bias/d,  Var s ~ variance/d",
+            f"{'layer':>5}  {'s*':>12}  {'bias':>12}  {'variance':>12}",
+        ]
+        lines += [f"{r.layer:>5}  {r.statistic:>12.6g}  {r.bias:>12.6g}  {r.variance:>12.6g}"
+                  for r in self.layers]
+        lines.append("relative error estimates: " + ", ".join(
+            f"{k} {v:.1e}" for k, v in self.errors.items()))
+        return "\n".join(lines)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "n": self.n, "layer": self.layer_kind, "activation": self.activation,
@@ -259,7 +273,10 @@ def finite_width_expansion(
     depth = check_int("depth", depth, 1)
     sigma_w2 = check_float("sigma_w2", sigma_w2, 0.0, True)
     kind, act = parse_layer(layer), get_activation(activation)
-    G = np.asarray(validate_gram(gram, what="gram"), dtype=float)
+    try:
+        G = np.asarray(validate_gram(gram, what="gram"), dtype=float)
+    except GramError as exc:
+        raise GramError(str(exc), parameter="gram") from None
     n = check_int("n", G.shape[0], 2)
     if not np.trace(G) > 0:
         raise InvalidInputError("gram must have a positive trace", parameter="gram")
