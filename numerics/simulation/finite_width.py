@@ -64,7 +64,7 @@ import numpy as np
 from numerics.gram import validate_gram
 from numerics.maps.fast import EPS, fast_mean_field_map
 from numerics.parameters import check_float, check_int
-from numerics.simulation.layer_covariance import layer_covariance, pair_indices
+from numerics.simulation.layer_covariance import check_supported, layer_covariance, pair_indices
 from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError
 from theory.layers import LayerKind, parse_layer
@@ -265,21 +265,23 @@ def finite_width_expansion(
     Raises
     ------
     InvalidInputError, GramError
-        ``depth < 1`` (``depth``), ``n < 2`` or RS beyond the covariance rule's rank
-        (``n``), ``sigma_w2 <= 0`` (``sigma_w2``), a Gram that is not symmetric PSD
-        or has a zero trace (``gram``), and the refusals of
-        :func:`numerics.simulation.layer_covariance.layer_covariance`.
+        ``depth < 1`` (``depth``), ``sigma_w2 <= 0`` (``sigma_w2``), a Gram that is
+        not symmetric PSD, smaller than ``2 x 2`` or has a zero trace (``gram``), and
+        the refusals of :func:`numerics.simulation.layer_covariance.check_supported`
+        (RS with a non-homogeneous activation, ``activation``; RS with ``n`` too
+        large, ``n``), raised before any work.
     """
     depth = check_int("depth", depth, 1)
     sigma_w2 = check_float("sigma_w2", sigma_w2, 0.0, True)
     kind, act = parse_layer(layer), get_activation(activation)
     try:
         G = np.asarray(validate_gram(gram, what="gram"), dtype=float)
-    except GramError as exc:
-        raise GramError(str(exc), parameter="gram") from None
+    except (GramError, InvalidInputError) as exc:
+        raise type(exc)(str(exc), parameter="gram") from None
     n = check_int("n", G.shape[0], 2)
     if not np.trace(G) > 0:
         raise InvalidInputError("gram must have a positive trace", parameter="gram")
+    check_supported(n, kind, act)
     G0 = G.copy()
     m = n * (n + 1) // 2
     Sigma, beta = np.zeros((m, m)), np.zeros(m)

@@ -36,7 +36,7 @@ Routes:
   per 4-subset of points (rank <= 4, at most ``30^4`` nodes each).
 * RS (degree-1 activation or no NL): ``psi = phi(sqrt(n) h / |h|)`` involves all
   points; one rule over ``rank S <= 4`` dimensions (``n <= 4``, or ``n = 5`` with
-  RC); larger ranks are refused (``InvalidInputError`` naming ``n``).  ``1/|h|``
+  RC); larger ``n`` is refused (``InvalidInputError`` naming ``n``).  ``1/|h|``
   is singular at the origin only, a set of measure zero that the nested rule does
   not resolve; the two-order error estimate reports the effect.
 * RS with a non-homogeneous activation (the ``rqmc`` map method): refused.
@@ -60,6 +60,7 @@ from theory.errors import GramError, InvalidInputError
 from theory.layers import LayerKind, parse_layer
 
 __all__ = [
+    "check_supported",
     "CUBATURE_ORDERS",
     "FIXED_CUTS",
     "echelon_factor",
@@ -242,6 +243,27 @@ def _one_order(S: np.ndarray, kind: LayerKind, act: Activation, order: int
     return C, F
 
 
+def check_supported(n: int, layer: LayerKind | str, activation: Activation | str) -> None:
+    """Refuse what the rule does not cover (see :func:`layer_covariance`), before any work.
+
+    With RS the rank of ``S`` can reach ``n - 1`` (RC) or ``n``, whatever ``G``: that
+    bound, not the rank at one ``G``, is compared with :data:`MAX_RS_RANK`.
+    """
+    kind, act = parse_layer(layer), get_activation(activation)
+    if not kind.rs:
+        return
+    if map_method(kind, act) == "rqmc":
+        raise InvalidInputError(
+            f"activation {act.name!r} is not homogeneous: the finite-width covariance with "
+            f"RS needs degree 0 or 1", parameter="activation")
+    rank = n - 1 if kind.rc else n
+    if rank > MAX_RS_RANK:
+        raise InvalidInputError(
+            f"n too large for the finite-width covariance with RS: it needs rank S <= "
+            f"{MAX_RS_RANK} (n <= 4, or n = 5 with RC), here rank S can reach {rank}",
+            parameter="n")
+
+
 def layer_covariance(
     G: np.ndarray,
     layer: LayerKind | str,
@@ -262,17 +284,8 @@ def layer_covariance(
     """
     kind, act = parse_layer(layer), get_activation(activation)
     G = np.asarray(G, dtype=float)
-    if kind.rs and map_method(kind, act) == "rqmc":
-        raise InvalidInputError(
-            f"the finite-width covariance with RS needs a homogeneous activation "
-            f"(degree 0 or 1); {act.name!r} is not", parameter="activation")
+    check_supported(G.shape[0], kind, act)
     S = _covariance_of_h(G, kind, float(sigma_w2))
-    if kind.rs:
-        rank = echelon_factor(S)[0].shape[1]
-        if rank > MAX_RS_RANK:
-            raise InvalidInputError(
-                f"n too large for the finite-width covariance with RS: it needs rank S <= "
-                f"{MAX_RS_RANK} (n <= 4, or n = 5 with RC), got rank {rank}", parameter="n")
     low, high = (_one_order(S, kind, act, N) for N in CUBATURE_ORDERS)
     C = (high[0] + high[0].T) / 2
     return LayerCovariance(C=C, F=high[1], error=float(np.max(np.abs(high[0] - low[0]))),
