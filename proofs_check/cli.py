@@ -62,6 +62,7 @@ COMMANDS: dict[str, str] = {
     "fixed-points": "fixed_points",
     "simulate": "simulate",
     "lyapunov": "lyapunov",
+    "finite-width": "finite_width",
     "sweep": "sweep",
     "check": "check",
     "verify": "verify",
@@ -85,6 +86,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "every": "--every",
     "expr": "--expr",
     "family": "--family",
+    "gram": "--gram",
     "initial_gram": "--input",
     "initial_points": "--input",
     "layer": "--layer",
@@ -116,6 +118,7 @@ PARAMETER_FLAGS: dict[str, str] = {
 #: about the parameter ``"path"`` name this flag.
 FILE_ARGUMENTS: dict[str, tuple[str, str]] = {
     "map": ("gram", "a readable JSON file"),
+    "finite-width": ("gram", "a readable JSON file"),
     "simulate": ("input", "a readable JSON file"),
     "verify": ("file", "a readable UTF-8 TOML file"),
     "report": ("out", "a directory that can be created and written"),
