@@ -507,15 +507,16 @@ def _gaussian_quadrature(S: ExactMatrix, act: Activation, dps: int, steps: tuple
     notes = [] if converged else [
         f"gaussian-quadrature did not reach 1e-{dps} by step h = {used}; the error estimate "
         "(difference of the last two steps) says how far it got"]
-    if disagreement > error:
+    u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
+    nodes = len(normal_trapezoid_rule(h_used)[0])
+    rounding = CLOSED_FORM_ULPS * nodes * u * max(1, biggest(current))
+    if disagreement > error + rounding:
         notes.append(
             f"gaussian-quadrature: the grid shifted by a fraction of a step disagrees by "
             f"{mpmath.nstr(disagreement, 3)}, more than the refinement difference "
             f"{mpmath.nstr(error, 3)}; the error estimate was widened to the disagreement")
         error = disagreement
-    u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
-    nodes = len(normal_trapezoid_rule(h_used)[0])
-    error += CLOSED_FORM_ULPS * nodes * u * max(1, biggest(current))
+    error += rounding
     return current, error, {"quadrature": "2-D trapezoid with Gaussian weight",
                             "step": used, "nodes_per_dimension": nodes}, notes
 

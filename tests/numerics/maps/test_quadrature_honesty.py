@@ -153,3 +153,16 @@ def test_rs_integral_error_contains_truth(G: list) -> None:
         exact = 2 * root / (root[0, 0] + root[1, 1])
         worst = max(abs(res.F[i, j] - exact[i, j]) for i in range(2) for j in range(2))
     assert worst <= res.error_bound, (worst, res.error_bound)
+
+
+def test_shifted_grid_widens_a_fooled_refinement() -> None:
+    """Two equal coarse steps agree exactly (refinement difference 0) while both alias:
+    at h = 1, E[cos(x)^2] = (1 + E[cos 2x]) / 2 is off by about exp(-(2 pi - 2)^2 / 2) ~ 1e-4.
+    The shifted grid sees it and the estimate is widened to contain the true error."""
+    G = GRAMS["unit-0.3"]
+    res = mean_field_map(G, "nl", "cos(x)", dps=15, shape=False, gauss_steps=("1", "1"))
+    assert any("widened" in note for note in res.notes)
+    with mpmath.workdps(40):
+        exact = _exact("cos", 1, G)
+        worst = max(abs(res.F[i, j] - exact[i, j]) for i in range(2) for j in range(2))
+    assert 1e-6 < worst <= res.error_bound
