@@ -65,7 +65,8 @@ class SweepResult:
         Per-cell statistics in grid order (reproducible bit for bit).
     run_info
         Tasks run and resumed, executor, seconds and file paths (the only part
-        that changes from run to run).
+        that changes from run to run); ``checkpoint_rejected`` (only when there are
+        any): the checkpoint lines that did not verify, ``"line N: why"``.
     """
 
     config: SweepConfig
@@ -101,4 +102,6 @@ class SweepResult:
         for key in ("json", "csv", "checkpoint"):
             if self.run_info.get(key):
                 lines.append(f"{key}: {self.run_info[key]}")
+        lines += [f"checkpoint {why}: not trusted"
+                  for why in self.run_info.get("checkpoint_rejected", ())]
         return "\n".join(lines)

@@ -10,6 +10,7 @@ files of one output stem and writes the JSON and CSV results.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,9 @@ def run_sweep(
         per_cell[t.cell.key] = per_cell.get(t.cell.key, 0) + 1
     start = time.monotonic()
     ckpt = Checkpoint(checkpoint, config) if checkpoint is not None else None
+    for why in ckpt.rejected if ckpt is not None else ():
+        print(f"checkpoint {checkpoint}: {why}: not trusted (every task without a verified "
+              "line is run again)", file=sys.stderr)
     own_client = False
     try:
         records: dict[str, dict] = {}
@@ -156,6 +160,8 @@ def run_sweep(
                 "task_seconds": sum(r.get("seconds", 0.0) for r in records.values())}
         if checkpoint is not None:
             info["checkpoint"] = str(checkpoint)
+        if ckpt is not None and ckpt.rejected:
+            info["checkpoint_rejected"] = list(ckpt.rejected)
         return SweepResult(config, cells, info)
     finally:
         if ckpt is not None:
