@@ -34,7 +34,8 @@ from typing import Any
 import mpmath
 
 from numerics.arith import flint
-from numerics.fixed_points.search import FoundFixedPoint, find_fixed_points
+from numerics.fixed_points.result import FoundFixedPoint
+from numerics.fixed_points.search import find_fixed_points
 from numerics.jacobian.certify import Certificate, certify
 from numerics.jacobian.derivatives import admissible_text, directional_derivatives, kernel_of
 from numerics.jacobian.symmetry import Block, blocks

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from numerics.arith import Float64Ops
+from numerics.jacobian.derivatives import dense, trace_zero_basis
 from numerics.maps.fast import fast_mean_field_map
 from numerics.simulation.statistics import mean_interval, wilson_interval
 
@@ -61,25 +63,17 @@ def iterate_shape_map(G: np.ndarray, layer: str, activation: str, steps: int,
     return G, hist, worst
 
 
-def trace_zero_basis(n: int) -> list[np.ndarray]:
-    """Orthonormal (Frobenius) basis of trace-zero symmetric ``n x n`` matrices."""
-    out = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            E = np.zeros((n, n))
-            E[i, j] = E[j, i] = 1 / math.sqrt(2)
-            out.append(E)
-    for k in range(1, n):
-        E = np.zeros((n, n))
-        E[np.arange(k), np.arange(k)] = 1.0
-        E[k, k] = -k
-        out.append(E / math.sqrt(k * (k + 1)))
-    return out
-
-
 def fd_jacobian_eigenvalues(G: np.ndarray, layer: str, activation: str,
                             h: float = 1e-4) -> dict:
     """Eigenvalues of ``D F_hat(G)`` by central differences (float64, interior ``G`` only).
+
+    A deliberately independent route to the Jacobian, kept next to the certified one
+    (:mod:`numerics.fixed_points.analysis`: exact directional derivatives, symmetry
+    blocks, ball arithmetic): it differentiates the float64 batch map of
+    :mod:`numerics.maps.fast` numerically in the full trace-zero basis
+    (:func:`numerics.jacobian.derivatives.trace_zero_basis`), without the symmetry
+    decomposition, the chain rule or the RS s-integral's derivative, so the claims
+    compare two computations that share no derivative code.
 
     The derivative along each basis direction is the Richardson combination of
     central differences with steps ``h`` and ``h/2`` (error ``O(h^4)``); the
@@ -88,8 +82,7 @@ def fd_jacobian_eigenvalues(G: np.ndarray, layer: str, activation: str,
     plus the map's own error divided by ``h``.
     """
     n = G.shape[0]
-    basis = trace_zero_basis(n)
-    B = np.stack(basis)
+    B = np.array([dense(E, n, 0.0) for E in trace_zero_basis(n, Float64Ops)])
 
     def deriv(step: float) -> tuple[np.ndarray, float]:
         plus = fast_mean_field_map(G[None] + step * B, layer, activation)

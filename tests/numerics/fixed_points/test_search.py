@@ -203,10 +203,10 @@ def test_exact_zero_gets_a_tight_enclosure() -> None:
     from fractions import Fraction
 
     from numerics.arith import workprec
-    from numerics.fixed_points.search import _search_1d
+    from numerics.fixed_points.chain_rule import search_1d
 
     with workprec(100):
-        roots, unresolved = _search_1d(lambda x: (x.sin(), x.cos()), Fraction(-1),
+        roots, unresolved = search_1d(lambda x: (x.sin(), x.cos()), Fraction(-1),
                                        Fraction(1), 20)
     assert not unresolved and len(roots) == 1
     root, rad, _ = roots[0]
