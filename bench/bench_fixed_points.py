@@ -1,6 +1,6 @@
 """Cost of ``bnverify fixed-points`` for n = 3..20 (plain script; prints one table).
 
-Runs :func:`proofs_check.commands.fixed_points.analyse` (search with proof, symmetry
+Runs :func:`numerics.fixed_points.analysis.analyse_fixed_points` (search with proof, symmetry
 blocks by exact directional derivatives, ball-arithmetic certificate) for the
 ``symmetric``, ``cluster-odd`` and ``two-clusters`` (``m = n // 2``) families with
 RC+ReLU at 30 digits; a case that exceeds ``CAP`` seconds stops the larger n of its
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from proofs_check.commands.fixed_points import analyse
+from numerics.fixed_points.analysis import analyse_fixed_points
 
 
 def main() -> None:
@@ -34,10 +34,10 @@ def main() -> None:
     for family in args.family or ("symmetric", "cluster-odd", "two-clusters"):
         for n in range(4 if family == "two-clusters" else 3, args.max_n + 1):
             t0 = time.perf_counter()
-            rep = analyse(family, n, args.layer, args.activation, args.dps)
+            rep = analyse_fixed_points(family, n, args.layer, args.activation, args.dps)
             dt = time.perf_counter() - t0
-            verdicts = ",".join(str(fp["stable"]) for fp in rep.fixed_points) or "-"
-            certs = ",".join(str(fp["certified"]) for fp in rep.fixed_points) or "-"
+            verdicts = ",".join(str(fp.stable) for fp in rep.fixed_points) or "-"
+            certs = ",".join(str(fp.certified) for fp in rep.fixed_points) or "-"
             print(f"{family:<12} {n:>3} {dt:>9.2f} {len(rep.fixed_points):>6} "
                   f"{str(rep.complete):>8} {verdicts:>24} {certs:>24}", flush=True)
             if dt > args.cap:

@@ -176,15 +176,22 @@ class CentredResidual:
         full[K - 1] = last
         return full
 
-    def image(self, t: Sequence[Any], jac: bool = False) -> tuple[list[Any], list[list[Any]]]:
-        """``Phi(t)`` and, if ``jac``, ``dPhi`` along the free directions, at the classes."""
-        F, dF = self.layer_values(self._coordinates(t), jac)
-        return self.normalise(F, dF)
+    def image(self, t: Sequence[Any], jac: bool = False,
+              ) -> tuple[list[Any], list[list[Any]]] | None:
+        """``Phi(t)`` and, if ``jac``, ``dPhi`` along the free directions, at the classes;
+        ``None`` when the layer gives no enclosure on this box (:meth:`layer_values`)."""
+        values = self.layer_values(self._coordinates(t), jac)
+        if values is None:
+            return None
+        return self.normalise(*values)
 
     def layer_values(self, coords: Sequence[Any], jac: bool,
-                     ) -> tuple[list[Any], list[list[Any]]]:
+                     ) -> tuple[list[Any], list[list[Any]]] | None:
         """``F(S(t))`` at the classes (before ``n F / tr F``) and its derivatives along the
-        free directions: the kernels applied entrywise (RS with degree 0 is the identity)."""
+        free directions: the kernels applied entrywise (RS with degree 0 is the identity).
+
+        Always enclosed here; a subclass returns ``None`` for a box it cannot enclose
+        (:class:`numerics.fixed_points.rs_centred.RSCentredResidual`: too wide)."""
         arb = flint.arb
         scaled, _, _ = self._consts()
         ncls = len(self.classes)
@@ -261,14 +268,17 @@ class CentredResidual:
         return c, sum(c, zero)
 
     def __call__(self, t: Sequence[Any], jac: bool) -> tuple[list[Any], Any]:
+        """``r(t)`` and its Jacobian (``None``: not available) on the box ``t``; a box
+        without enclosure gets an unbounded residual (excludes nothing)."""
         arb = flint.arb
         try:
-            Phi, dPhi = self.image(t, jac)
+            image = self.image(t, jac)
         except InfiniteDerivative:
-            Phi, dPhi = self.image(t, False)
+            image = self.image(t, False)
             jac = False
-        except ZeroDivisionError:
+        if image is None:
             return [arb(0, 1e300) for _ in t], None
+        Phi, dPhi = image
         c, T = self.shares(Phi)
         r = self.direction_residuals(c, T, t)
         if not jac:
@@ -423,7 +433,8 @@ def search(sizes: Sequence[int], labels: Sequence[str], kind: LayerKind,
                         # orbit staying in (0, delta] would converge to a fixed point
                         vertex_zero.repelling = vertex_zero.repelling or (
                             f"on the face {face}: r(t) > 0 for 0 < t <= "
-                            f"{float(nb[0][1]):.4g} (numerics.fixed_points.rs_vertex), so a spread share "
+                            f"{float(nb[0][1]):.4g} (numerics.fixed_points.rs_vertex), so a "
+                            "spread share "
                             "in that range grows until it leaves it (a limit inside would be "
                             "another fixed point)")
                 if nb is None:

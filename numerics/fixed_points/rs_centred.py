@@ -124,14 +124,17 @@ class RSCentredResidual(CentredResidual):
 
     # -- the layer -------------------------------------------------------------------
     def layer_values(self, coords: Sequence[Any], jac: bool,
-                     ) -> tuple[list[Any], list[list[Any]]]:
+                     ) -> tuple[list[Any], list[list[Any]]] | None:
+        """The s-integral ``F(S(t))`` at the classes and its derivatives along the free
+        directions, or ``None`` when this box gets no enclosure: wider than
+        ``2^-NARROW`` (any enclosure of the integral would be too wide to decide
+        anything: the caller bisects) or an integral not enclosed by either route."""
         arb = flint.arb
         lam = [x / r for x, r in zip(coords, self.ranks, strict=True)]
         ncls = len(self.classes)
         nout = ncls * (1 + (len(self.free) if jac else 0))
         if not all(x.rad() <= arb(2) ** -NARROW for x in coords):
-            # wide boxes: any enclosure of the integral is too wide to decide anything
-            raise ZeroDivisionError("box too wide for the RS integral (bisected)")
+            return None  # too wide (bisected by the caller)
         # acb.integral needs every generator of S bounded away from 0 or exactly 0
         usable = all(x > 0 or x.is_zero() for x in lam) and any(x > 0 for x in lam)
         total = self._acb(lam, nout) if usable else None
@@ -139,7 +142,7 @@ class RSCentredResidual(CentredResidual):
             total = self._riemann(lam, jac, nout)
         F = total[:ncls]
         if not all(v.is_finite() for v in F):
-            raise ZeroDivisionError("RS integral not enclosed on this box")
+            return None  # not enclosed on this box
         dF = [total[ncls * (k + 1): ncls * (k + 2)] for k in range(len(self.free))] if jac \
             else []
         if jac and not all(v.is_finite() for row in dF for v in row):
@@ -184,7 +187,7 @@ class RSCentredResidual(CentredResidual):
                         try:
                             cache[key] = self._integrand(x, lam_c, with_jac, tail,
                                                          AcbOps(bool(analytic)))
-                        except (ZeroDivisionError, InfiniteDerivative):
+                        except InfiniteDerivative:
                             # (a complex ball reaching a zero variance: not analytic
                             # there, acb.integral subdivides)
                             cache[key] = [flint.acb(flint.arb.nan())] * nout
@@ -195,7 +198,7 @@ class RSCentredResidual(CentredResidual):
                                                 rel_tol=tol, abs_tol=tol,
                                                 eval_limit=EVAL_LIMIT).real
                              for k in parts]
-                except (ZeroDivisionError, PrecisionError, InfiniteDerivative):
+                except (PrecisionError, InfiniteDerivative):
                     return None
             out.append(vals)
         return [a + b for a, b in zip(*out, strict=True)]
@@ -211,7 +214,7 @@ class RSCentredResidual(CentredResidual):
                 x = ArbOps.const((a + b) / 2) + arb(0, float((b - a) / 2))  # exact dyadics
                 try:
                     vals = self._integrand(x, lam, jac, tail, None)
-                except (ZeroDivisionError, InfiniteDerivative):
+                except InfiniteDerivative:
                     vals = [arb.nan()] * nout
                 h = ArbOps.const(b - a)
                 vals = [h * v for v in vals]

@@ -1,7 +1,18 @@
 r"""Fixed points of the shape map ``F_hat`` in a family at concrete ``n``, with proof.
 
-Layers with RC and a homogeneous activation (degree 1 or 0, or no NL), and an
-exact chain rule (no RS, or RS with step/sign)
+:func:`find_fixed_points` validates its arguments and runs the first route of
+:data:`ROUTES` whose predicate ``applies_to(kind, activation, family)`` holds (an
+ordered registry; a new route is one entry).  The routes, in order:
+
+``rc-linear-continuum`` (refusal)
+    RC without RS and NL on a family other than symmetric: ``G -> n P G P / tr(P G P)``
+    fixes every member with zero row sums, a continuum (``InvalidInputError``).
+
+``linear-continuum`` (refusal)
+    The linear layer alone (``none``): every Gram matrix of trace ``n`` is fixed
+    (``InvalidInputError``).
+
+``centred``: RC with a homogeneous activation (degree 1 or 0, or no NL) with closed-form kernel
     The complete search of :mod:`numerics.fixed_points.centred`: ``F_hat`` depends only on
     the direction of ``P G P``, which on a family lives in a simplex of dimension
     0 (symmetric), 1 (cluster-odd) or 2 (two-clusters).  Every fixed point of the
@@ -12,69 +23,78 @@ exact chain rule (no RS, or RS with step/sign)
     unresolved: then the list is every fixed point of ``F_hat`` in the family
     (``P G P = 0``, all points equal, is where the map is undefined).
 
-RC with erf (non-homogeneous; no RS)
-    The same search with the scale of ``P G P`` as one more coordinate
-    (:mod:`numerics.fixed_points.scaled_centred`).
-
-Degree-0 activations (step, sign; with or without RS) and erf without RC (layer ``nl``)
-    Closed form (:mod:`numerics.fixed_points.entrywise`): the map acts entry by entry, so a fixed
-    point has the diagonal ``n / k`` on the ``k`` points not at the origin and fixed
-    correlations of the correlation map (``kappa(cos theta) = 1 - c theta``, zeros by
-    a proven 1-D search, :mod:`numerics.fixed_points.degree_zero`; ``arcsin(u c) / arcsin(u)``:
-    exactly ``-1, 0, 1`` by convexity, :mod:`numerics.fixed_points.arcsine`); complete on every
-    family.
-
-Degree-1 activations without RC (chain rule)
-    ``symmetric``: ``G = (1 - rho) I + rho 1 1^T`` (``q = 1`` by the trace), one
-    parameter ``rho in [-1/(n-1), 1]``.  The residual ``r(rho) = F_hat(G)_12 - rho``
-    is enclosed in ``arb`` ball arithmetic on sub-intervals; an interval whose
-    enclosure excludes 0 holds no fixed point, the rest are bisected down to
-    ``2^-depth``; each remaining one is proven by a sign change of ``r`` at its
-    ends (existence) and an enclosure of ``r'`` excluding 0 (uniqueness).  The end
-    point ``rho = 1`` (all points equal) is a degenerate fixed point; ``complete`` is
-    false when intervals stay unresolved (next to ``rho = 1``, where ``r'(1) = 0``
-    for ReLU).
-
-    ``cluster-odd``: only the face ``rho = 1, gamma = 0`` is searched, by the same
-    1-D method in ``b``; ``two-clusters``: not searched.  Both are ``complete =
-    False``: every batch on one ray (``G = g g^T``, ``g >= 0``) is fixed, a continuum.
-
-RC with RS and a degree-1 activation (BN with ReLU) or no NL
-    The same search with the residual of :mod:`numerics.fixed_points.rs_centred` (the s-integral
-    on the simplex in closed form, enclosed by ``acb.integral``).  Next to the
-    collapsed vertex the spread share grows like ``sqrt(t)`` (infinite derivative):
-    there a lower bound with explicit constants (:mod:`numerics.fixed_points.rs_vertex`) proves
+    With RS and a degree-1 activation (BN with ReLU) or no NL, the same search with
+    the residual of :mod:`numerics.fixed_points.rs_centred` (the s-integral on the
+    simplex in closed form, enclosed by ``acb.integral``).  Next to the collapsed
+    vertex the spread share grows like ``sqrt(t)`` (infinite derivative): there a
+    lower bound with explicit constants (:mod:`numerics.fixed_points.rs_vertex`) proves
     that no zero but the vertex lies in ``[0, delta]``, so the 1-D faces (cluster-odd,
     and the faces of two-clusters) are searched completely; faces of two free
     coordinates (the two-clusters interior) are not searched (cost), so two-clusters
     stays ``complete = False``.
 
-RS with a degree-1 activation (or no NL) but without RC has a continuum of fixed
-points (every batch on one ray) and is refused (``InvalidInputError``); activations
-without closed-form kernel are not searched (``NotClosedFormError``).
+``scaled-centred``: RC with erf (non-homogeneous; no RS)
+    The same search with the scale of ``P G P`` as one more coordinate
+    (:mod:`numerics.fixed_points.scaled_centred`).
+
+``entrywise``: degree-0 activations (step, sign; with or without RS) and erf without RC and RS
+    Closed form (:mod:`numerics.fixed_points.entrywise`): the map acts entry by entry, so a
+    fixed point has the diagonal ``n / k`` on the ``k`` points not at the origin and
+    fixed correlations of the correlation map (``kappa(cos theta) = 1 - c theta``,
+    zeros by a proven 1-D search, :mod:`numerics.fixed_points.degree_zero`;
+    ``arcsin(u c) / arcsin(u)``: exactly ``-1, 0, 1`` by convexity,
+    :mod:`numerics.fixed_points.arcsine`); complete on every family.
+
+``rs-ray-continuum`` (refusal)
+    RS with a degree-1 activation (or no NL) but without RC: every batch on one ray is
+    fixed, a continuum (``InvalidInputError``).
+
+``no-exact-chain-rule`` (refusal)
+    Activations without closed-form kernel, or RS with an activation of no degree:
+    not searched (``NotClosedFormError``).
+
+``symmetric-without-rc``, ``cluster-odd-without-rc``, ``unsearched-without-rc``
+    Degree-1 activations without RC, by the exact chain rule
+    (:mod:`numerics.fixed_points.chain_rule`): a proven 1-D search in ``rho``
+    (symmetric) or on the face ``rho = 1, gamma = 0`` in ``b`` (cluster-odd); other
+    families are not searched (the last entry applies to every remaining case).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 
-from numerics.arith import ArbOps, arb_to_mpf, flint, workprec
+from numerics.arith import arb_to_mpf, flint, workprec
 from numerics.fixed_points import arcsine, centred, degree_zero, entrywise
+from numerics.fixed_points.chain_rule import (
+    cluster_odd_without_rc,
+    search_1d,
+    symmetric_without_rc,
+    unsearched_without_rc,
+)
+from numerics.fixed_points.result import (
+    FixedPointSearchResult,
+    FoundFixedPoint,
+    SearchRequest,
+    collapsed_groups,
+)
 from numerics.fixed_points.rs_centred import RSCentredResidual
 from numerics.fixed_points.scaled_centred import ScaledCentredResidual
-from numerics.jacobian.derivatives import derivative_method, shape_and_derivatives
-from numerics.kernels import InfiniteDerivative, kernel_params
+from numerics.jacobian.derivatives import derivative_method
+from numerics.kernels import kernel_params
 from numerics.parameters import sigma_fraction
 from numerics.precision import DEFAULT_DPS, validate_dps
-from theory.activations import get_activation
+from theory.activations import Activation, get_activation
 from theory.errors import InvalidInputError, NotClosedFormError
-from theory.families import get_family
+from theory.families import Family, get_family
 from theory.layers import LayerKind, parse_layer
+
+__all__ = ["RS_BOXES", "RS_DEPTH", "ROUTES", "Route", "find_fixed_points"]
 
 #: Bisection depth per simplex dimension for RS layers (boxes down to 2^-RS_DEPTH; the
 #: last levels next to a collapsed cluster are the expensive ones and stay unresolved).
@@ -83,285 +103,103 @@ RS_DEPTH = 16
 RS_BOXES = 600
 
 
-@dataclass
-class FoundFixedPoint:
-    """A fixed point: parameters (decimal strings at ``dps`` digits), enclosure, degeneracy."""
+@dataclass(frozen=True)
+class Route:
+    """One search route: runs when ``applies_to(kind, activation, family)`` holds and no
+    earlier route of :data:`ROUTES` does (``activation``: the named one, even without NL)."""
 
-    family: str
-    parameters: dict[str, Any]  # mpmath values
-    enclosure: dict[str, float]  # proven half-width around the value, per searched parameter
-    gram: list[list[Any]]  # mpmath matrix entries
-    degenerate: bool
-    proof: str
-    sizes: list[int]
-    labels: list[str]
-    gram_radius: float | None = None  # proven entrywise bound, when computed directly
-    collapsed: tuple[int, ...] = ()  # cells whose points are exactly equal (a face)
-    repelling: str = ""  # a proof that small admissible perturbations grow (no Jacobian)
-
-    @property
-    def equal_points(self) -> list[tuple[int, ...]]:
-        """Groups (size >= 2) of points that are exactly equal: the collapsed cells."""
-        return _collapsed_groups(self.sizes, self.collapsed)
-
-    @property
-    def radius(self) -> float:
-        """A bound on every Gram entry's distance from the exact fixed point (the
-        parameters enter the entries with Lipschitz constant <= n here)."""
-        if self.gram_radius is not None:
-            return self.gram_radius
-        return max([0.0] + [4.0 * r for r in self.enclosure.values()])
-
-
-@dataclass
-class FixedPointSearchResult:
-    family: str
-    n: int
-    layer: str
-    activation: str
-    fixed_points: list[FoundFixedPoint]
-    complete: bool
-    notes: list[str] = field(default_factory=list)
-
-
-def _gram_symmetric(rho: Any, n: int, one: Any) -> list[list[Any]]:
-    return [[one if i == j else rho for j in range(n)] for i in range(n)]
-
-
-def _gram_face(b: Any, n: int, ops: Any) -> list[list[Any]]:
-    """Cluster (n-1 equal points, norm^2 a = (n-b)/(n-1)) + orthogonal odd point (norm^2 b)."""
-    a = (ops.const(n) - b) / ops.const(n - 1)
-    G = [[a for _ in range(n)] for _ in range(n)]
-    for i in range(n):
-        G[i][n - 1] = G[n - 1][i] = a * 0
-    G[n - 1][n - 1] = b
-    return G
-
-
-def _search_1d(residual: Callable[[Any], tuple[Any, Any]], lo: Fraction, hi: Fraction,
-               dps: int, depth: int = 40, max_boxes: int = 20000,
-               exact_zeros: frozenset = frozenset(),
-               ) -> tuple[list[tuple[Any, Any, str]], list[tuple[Fraction, Fraction]]]:
-    """All zeros of ``residual`` in ``[lo, hi]`` (open at the ends), proven.
-
-    ``residual(x)`` returns ``(r, dr)`` enclosures for a ball ``x`` (a non-finite
-    enclosure excludes nothing).  ``exact_zeros`` are end points known to be zeros
-    exactly (degenerate fixed points); a monotone interval ending there holds no other.
-    Returns ``[(root mpf, half-width of its proven enclosure, proof)]`` and the
-    unresolved intervals.
-    """
-    arb = flint.arb
-    stack = [(lo, hi, 0)]
-    candidates: list[tuple[Fraction, Fraction]] = []
-    boxes = 0
-    while stack:
-        a, b, d = stack.pop()
-        boxes += 1
-        x = arb(ArbOps.const((a + b) / 2)) + arb(0, float(b - a) / 2 * (1 + 1e-12))
-        r, dr = residual(x)
-        if r.is_finite() and not r.contains(0):
-            continue
-        if dr is not None and dr.is_finite() and not dr.contains(0):
-            candidates.append((a, b))  # at most one zero here (monotone); decide below
-            continue
-        if d >= depth or boxes > max_boxes:
-            candidates.append((a, b))
-            continue
-        m = (a + b) / 2
-        stack += [(a, m, d + 1), (m, b, d + 1)]
-    roots: list = []
-    unresolved: list = []
-    for a, b in sorted(candidates):
-        ra, _ = residual(ArbOps.const(a))
-        rb, _ = residual(ArbOps.const(b))
-        x = arb(ArbOps.const((a + b) / 2)) + arb(0, float(b - a) / 2 * (1 + 1e-12))
-        _, dr = residual(x)
-        monotone = dr is not None and dr.is_finite() and not dr.contains(0)
-        if monotone and (a in exact_zeros or b in exact_zeros):
-            continue  # monotone: the only zero in [a, b] is the exact one at its end
-        if monotone and ((ra < 0 and rb > 0) or (ra > 0 and rb < 0)):
-            root, rad = _bisect(residual, a, b, ra < 0, dps)
-            roots.append((root, rad, "sign change of the residual at the ends of "
-                          f"[{float(a):.6g}, {float(b):.6g}] (existence) and an enclosure of its "
-                          "derivative excluding 0 (uniqueness)"))
-        elif monotone and ((ra > 0 and rb > 0) or (ra < 0 and rb < 0)):
-            continue  # monotone without sign change: no zero
-        else:
-            unresolved.append((a, b))
-    return roots, unresolved
-
-
-def _bisect(residual, a: Fraction, b: Fraction, increasing: bool, dps: int) -> Any:
-    lo, hi = a, b
-    target = Fraction(1, 10 ** (dps + 5))
-    while hi - lo > target * max(1, abs(lo)):
-        m = (lo + hi) / 2
-        r, _ = residual(ArbOps.const(m))
-        if r.contains(0):
-            # the zero is (numerically) at m: one interval Newton step
-            # N = m - r(m) / r'([lo, hi]) encloses it (r' excludes 0 on [lo, hi])
-            X = ArbOps.const(lo).union(ArbOps.const(hi))
-            _, dr = residual(X)
-            N = ArbOps.const(m) - r / dr
-            try:
-                N = N.intersection(X)
-            except ValueError:  # pragma: no cover - the zero is in [lo, hi]
-                break
-            with mpmath.workdps(dps + 10):
-                mid = arb_to_mpf(N)
-            return mid, float(N.rad()) * (1 + 1e-9) + 1e-300
-        if (r < 0) == increasing:
-            lo = m
-        else:
-            hi = m
-    with mpmath.workdps(dps + 10):
-        mid = mpmath.mpf(lo.numerator) / lo.denominator / 2 + \
-            mpmath.mpf(hi.numerator) / hi.denominator / 2
-        return mid, float(hi - lo) / 2 * (1 + 1e-9) + 1e-300
+    name: str
+    applies_to: Callable[[LayerKind, Activation, Family], bool]
+    strategy: Callable[[SearchRequest], FixedPointSearchResult]
 
 
 def find_fixed_points(family: str, n: int, layer: Any, activation: Any = "relu", *,
                       dps: int = DEFAULT_DPS, sigma_w2: Any = 1,
                       m: int | None = None) -> FixedPointSearchResult:
-    """All fixed points of ``F_hat`` in the searched part of ``family`` (module docstring)."""
+    """All fixed points of ``F_hat`` in the searched part of ``family`` (module docstring).
+
+    Raises
+    ------
+    InvalidInputError
+        Bad arguments, or a layer whose fixed points form a continuum.
+    NotClosedFormError
+        An activation without closed-form kernel (no exact chain rule).
+    """
     dps = validate_dps(dps)
     sigma_f = sigma_fraction(sigma_w2)  # (homogeneous activations do not depend on it)
     fam = get_family(family)
     kind = parse_layer(layer)
-    act0 = get_activation(activation)
-    act = act0 if kind.nl else None
+    act = get_activation(activation)
     if not isinstance(n, int) or n < fam.min_n:
         raise InvalidInputError(f"family {fam.name!r} needs an integer n >= {fam.min_n}",
                                 parameter="n")
-    if kind.rc and not kind.rs and not kind.nl and fam.name != "symmetric":
-        raise InvalidInputError(
-            "layer rc (no RS, no NL) maps G to n P G P / tr(P G P): every member of the "
-            f"{fam.name} family with zero row sums is a fixed point (a continuum, not "
-            "isolated points)")
-    if kind.name == "none":
-        raise InvalidInputError("the linear layer alone maps G to n G / tr G: every Gram "
-                                "matrix of trace n is a fixed point (a continuum)")
-    rs_integral = kind.rs and (not kind.nl or act0.degree == 1)
-    if kind.rc and (not kind.nl or act0.homogeneous) and (act0.closed_form or not kind.nl):
-        return _centred(fam, n, kind, act, act0.name if kind.nl else "identity (no NL)", dps,
-                        m, rs_integral)
-    if kind.rc and kind.nl and not kind.rs and act0.closed_form:  # erf: the scale matters
-        return _centred(fam, n, kind, act, act0.name, dps, m, scaled=True, sigma_w2=sigma_f)
-    if not kind.rc and kind.nl and (act0.kernel_family == "abstep" or (
-            act0.kernel_family == "erf" and not kind.rs)):
-        return _entrywise(fam, n, kind, act0, dps, m, sigma_f)
-    if not kind.rc and rs_integral:
-        raise InvalidInputError(
-            f"layer {kind.name} without RC: every batch of points on one ray (G = g g^T, "
-            "g >= 0) is fixed (h = z g, RS rescales it to sign(z) g / |g|, and a degree-1 "
-            "activation keeps the ray), a continuum, not isolated points")
-    if derivative_method(kind, act0) != "chain-rule":
-        raise NotClosedFormError(
-            f"fixed-point search needs an exact chain rule: layer {kind.name} with "
-            f"{act0.name} is evaluated by an integral or quadrature (not supported here)")
-    notes: list[str] = []
-    found: list[FoundFixedPoint] = []
-    name_act = act0.name if kind.nl else "identity (no NL)"
-    with workprec(2 * dps + 20):
-        arb = flint.arb
-        sigma = ArbOps.const(sigma_f)
-        if fam.name == "symmetric":
-            one = arb(1)
-
-            def residual(rho):
-                G = _gram_symmetric(rho, n, one)
-                E = _gram_symmetric(one, n, arb(0))
-                try:
-                    Fh, (dF,) = shape_and_derivatives(G, [E], kind, act, sigma, ArbOps)
-                    return Fh[0][1] - rho, dF[0][1] - 1
-                except InfiniteDerivative:
-                    Fh, _ = shape_and_derivatives(G, [], kind, act, sigma, ArbOps)
-                    return Fh[0][1] - rho, None
-                except ZeroDivisionError:
-                    return arb(0, 1e300), None
-
-            lo = Fraction(-1, n - 1)
-            roots, unresolved = _search_1d(
-                residual, lo, Fraction(1), dps,
-                exact_zeros=frozenset() if kind.rc else frozenset({Fraction(1)}))
-            for root, rad, proof in roots:
-                with mpmath.workdps(dps + 10):
-                    G = [[mpmath.mpf(1) if i == j else root for j in range(n)] for i in range(n)]
-                found.append(FoundFixedPoint("symmetric", {"q": mpmath.mpf(1), "rho": root},
-                                             {"rho": rad}, G, False, proof, [n], ["batch"]))
-            # the end point rho = 1 (all points equal)
-            if kind.rc:
-                notes.append("rho = 1 (all points equal): the map is undefined there (after RC "
-                             "the covariance is 0, tr F = 0); reported as degenerate, not fixed")
-            else:
-                G1 = [[mpmath.mpf(1)] * n for _ in range(n)]
-                found.append(FoundFixedPoint(
-                    "symmetric", {"q": mpmath.mpf(1), "rho": mpmath.mpf(1)}, {}, G1, True,
-                    "all points equal stay equal: F_hat(1 1^T) = 1 1^T exactly (rank 1)",
-                    [n], ["batch"]))
-            complete = not unresolved
-            if unresolved:
-                notes.append(f"{len(unresolved)} interval(s) unresolved near "
-                             + ", ".join(f"[{float(a):.4g}, {float(b):.4g}]"
-                                         for a, b in unresolved[:5]))
-        elif fam.name == "cluster-odd":
-            def residual(b):
-                G = _gram_face(b, n, ArbOps)
-                E = _gram_face(arb(1), n, ArbOps)
-                E = [[E[i][j] - _gram_face(arb(0), n, ArbOps)[i][j] for j in range(n)]
-                     for i in range(n)]
-                try:
-                    Fh, (dF,) = shape_and_derivatives(G, [E], kind, act, sigma, ArbOps)
-                    return Fh[n - 1][n - 1] - b, dF[n - 1][n - 1] - 1
-                except InfiniteDerivative:
-                    Fh, _ = shape_and_derivatives(G, [], kind, act, sigma, ArbOps)
-                    return Fh[n - 1][n - 1] - b, None
-                except ZeroDivisionError:
-                    return arb(0, 1e300), None
-
-            eps = Fraction(1, 10 ** 6)
-            roots, unresolved = _search_1d(residual, eps, Fraction(n) - eps, dps)
-            for root, rad, proof in roots:
-                with mpmath.workdps(dps + 10):
-                    aa = (n - root) / (n - 1)
-                    G = [[aa if (i < n - 1 and j < n - 1) else mpmath.mpf(0) for j in range(n)]
-                         for i in range(n)]
-                    G[n - 1][n - 1] = root
-                Gb = _gram_face(ArbOps.const(Fraction(str(mpmath.nstr(root, dps + 5)))), n,
-                                ArbOps)
-                Fh, _ = shape_and_derivatives(Gb, [], kind, act, sigma, ArbOps)
-                gam = Fh[0][n - 1]
-                ok = gam.contains(0)
-                proof += ("; on the invariant face rho = 1 (equal points stay equal); the "
-                          f"enclosure of gamma' contains 0 ({'yes' if ok else 'NO'})")
-                if not ok:
-                    continue
-                found.append(FoundFixedPoint(
-                    "cluster-odd", {"a": aa, "rho": mpmath.mpf(1), "b": root,
-                                    "gamma": mpmath.mpf(0)}, {"b": rad}, G, True, proof,
-                    [n - 1, 1], list(fam.cell_labels)))
-            complete = False
-            notes.append("cluster-odd: only the face rho = 1, gamma = 0 (b in [1e-6, n - 1e-6]) "
-                         "is searched with proof; the interior of the (rho, gamma, b) box is "
-                         "not searched (complete = false)")
-            if unresolved:
-                notes.append(f"{len(unresolved)} interval(s) of b unresolved")
-        else:
-            complete = False
-            notes.append(f"family {fam.name!r} is not searched without RC")
-        if not kind.rc and (not kind.nl or act0.degree == 1):
-            notes.append(
-                "without RC and with a degree-1 activation every batch of points on one ray "
-                "(G = g g^T, g >= 0) is fixed: h = z g gives phi(h) = phi(z) g, so F ~ G; in "
-                f"the {fam.name} family these form a continuum (every cluster collapsed, "
-                "cross correlations 1, any norms), so its fixed points are not isolated and "
-                "no finite list is complete")
-    return FixedPointSearchResult(fam.name, n, kind.name, name_act, found, complete, notes)
+    route = next(r for r in ROUTES if r.applies_to(kind, act, fam))  # the last: always
+    return route.strategy(SearchRequest(fam, n, kind, act, dps, m, sigma_f))
 
 
-def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
-             m: int | None, rs_integral: bool = False, scaled: bool = False,
-             sigma_w2: Fraction = Fraction(1)) -> FixedPointSearchResult:
+# ---------------------------------------------------------------------------
+# Predicates and refusals
+# ---------------------------------------------------------------------------
+
+
+def _rs_integral(kind: LayerKind, act: Activation) -> bool:
+    """RS whose map is an s-integral: a degree-1 activation or no NL."""
+    return kind.rs and (not kind.nl or act.degree == 1)
+
+
+def _is_centred(kind: LayerKind, act: Activation, fam: Family) -> bool:
+    return kind.rc and (not kind.nl or act.homogeneous) and (act.closed_form or not kind.nl)
+
+
+def _is_scaled_centred(kind: LayerKind, act: Activation, fam: Family) -> bool:
+    return kind.rc and kind.nl and not kind.rs and act.closed_form
+
+
+def _is_entrywise(kind: LayerKind, act: Activation, fam: Family) -> bool:
+    return not kind.rc and kind.nl and (act.kernel_family == "abstep" or (
+        act.kernel_family == "erf" and not kind.rs))
+
+
+def _refuse_rc_linear(req: SearchRequest) -> FixedPointSearchResult:
+    raise InvalidInputError(
+        "layer rc (no RS, no NL) maps G to n P G P / tr(P G P): every member of the "
+        f"{req.family.name} family with zero row sums is a fixed point (a continuum, not "
+        "isolated points)")
+
+
+def _refuse_linear(req: SearchRequest) -> FixedPointSearchResult:
+    raise InvalidInputError("the linear layer alone maps G to n G / tr G: every Gram "
+                            "matrix of trace n is a fixed point (a continuum)")
+
+
+def _refuse_rs_ray(req: SearchRequest) -> FixedPointSearchResult:
+    raise InvalidInputError(
+        f"layer {req.kind.name} without RC: every batch of points on one ray (G = g g^T, "
+        "g >= 0) is fixed (h = z g, RS rescales it to sign(z) g / |g|, and a degree-1 "
+        "activation keeps the ray), a continuum, not isolated points")
+
+
+def _refuse_no_chain_rule(req: SearchRequest) -> FixedPointSearchResult:
+    raise NotClosedFormError(
+        f"fixed-point search needs an exact chain rule: layer {req.kind.name} with "
+        f"{req.activation.name} is evaluated by an integral or quadrature (not supported here)")
+
+
+def _search_centred(req: SearchRequest) -> FixedPointSearchResult:
+    return _centred(req, rs_integral=_rs_integral(req.kind, req.activation))
+
+
+def _search_scaled_centred(req: SearchRequest) -> FixedPointSearchResult:
+    return _centred(req, scaled=True)
+
+
+# ---------------------------------------------------------------------------
+# Strategies
+# ---------------------------------------------------------------------------
+
+
+def _centred(req: SearchRequest, rs_integral: bool = False,
+             scaled: bool = False) -> FixedPointSearchResult:
     """The complete search of :mod:`numerics.fixed_points.centred` (RC, homogeneous activation).
 
     With RS and a degree-1 activation (or no NL) the map is an s-integral
@@ -372,6 +210,7 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
     by the residual without RS.  ``scaled``: a non-homogeneous activation (erf), with
     the scale of ``P G P`` as an extra coordinate (:mod:`numerics.fixed_points.scaled_centred`).
     """
+    fam, n, kind, act, dps, m = req.family, req.n, req.kind, req.act, req.dps, req.m
     notes: list[str] = []
     layer_name = kind.name
     if rs_integral:
@@ -383,7 +222,8 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
         zeros, res, complete, search_notes = centred.search(
             sizes, labels, kind, act, dps,
             residual=(RSCentredResidual if rs_integral
-                      else ScaledCentredResidual.with_sigma_w2(sigma_w2) if scaled else None),
+                      else ScaledCentredResidual.with_sigma_w2(req.sigma_w2) if scaled
+                      else None),
             max_depth=RS_DEPTH if rs_integral else None,
             max_free=1 if rs_integral else None,
             max_boxes=RS_BOXES if rs_integral else 200000)
@@ -394,11 +234,11 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             at = plain if (rs_integral and (z.degenerate or len(res.gens) == 1)) else res
             K = len(res.gens)
             args = z.t[:K - 1] + (z.t[K:] if scaled else [])  # (directions, sigma)
-            try:
-                Phi = at.matrix(at.image(args)[0])
-            except ZeroDivisionError:
+            image = at.image(args)
+            if image is None:  # no enclosure of the map at this zero's box
                 notes.append(f"zero on {z.face}: the map is undefined at its image (skipped)")
                 continue
+            Phi = at.matrix(image[0])
             _equalise(Phi, sizes, z.collapsed)
             params = _parameters(fam.name, Phi, sizes, z.collapsed)
             # the ball radius plus the rounding of the reported entries to dps + 10 digits
@@ -435,18 +275,21 @@ def _centred(fam: Any, n: int, kind: Any, act: Any, name_act: str, dps: int,
             "faces of two free coordinates are not searched (the integral's enclosures need "
             "boxes below 2^-9 there, ~10^5 integrals), and next to a collapsed cluster, where "
             "the spread share grows like sqrt(t) (infinite derivative), boxes that the lower "
-            "bound of numerics.fixed_points.rs_vertex does not reach stay unresolved; fixed points in what "
+            "bound of numerics.fixed_points.rs_vertex does not reach stay unresolved; fixed "
+            "points in what "
             "the notes above list are not excluded")
     else:
         notes.append("search incomplete: unresolved boxes listed above")
-    return FixedPointSearchResult(fam.name, n, layer_name, name_act, found, complete, notes)
+    return FixedPointSearchResult(fam.name, n, layer_name, req.activation_name, found,
+                                  complete, notes)
 
 
-def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
-               sigma_w2: Fraction) -> FixedPointSearchResult:
+def _entrywise(req: SearchRequest) -> FixedPointSearchResult:
     """Degree-0 activations or erf without RC: the closed form of
-    :mod:`numerics.fixed_points.entrywise` with the fixed correlations of :mod:`numerics.fixed_points.degree_zero`
-    or :mod:`numerics.fixed_points.arcsine`."""
+    :mod:`numerics.fixed_points.entrywise` with the fixed correlations of
+    :mod:`numerics.fixed_points.degree_zero` or :mod:`numerics.fixed_points.arcsine`."""
+    fam, n, kind, act, dps, m = req.family, req.n, req.kind, req.activation, req.dps, req.m
+    sigma_w2 = req.sigma_w2
     notes: list[str] = []
     sizes = _cell_sizes(fam, n, m, notes)
     family, slopes = kernel_params(act)  # exact fractions
@@ -460,7 +303,7 @@ def _entrywise(fam: Any, n: int, kind: Any, act: Any, dps: int, m: int | None,
             if family == "erf":
                 Z, un = arcsine.fixed_correlations(arcsine.u_of(d, sigma_w2)), []
             else:
-                Z, un = degree_zero.fixed_correlations(slopes, dps, _search_1d)
+                Z, un = degree_zero.fixed_correlations(slopes, dps, search_1d)
             sets[key] = Z
             unresolved.extend(un)
         return sets[key]
@@ -525,12 +368,6 @@ def _cell_sizes(fam: Any, n: int, m: int | None, notes: list[str]) -> list[int]:
     return [m, n - m]
 
 
-def _collapsed_groups(sizes: list[int], collapsed: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """The point indices of each collapsed cell of two points or more."""
-    starts = [sum(sizes[:c]) for c in range(len(sizes))]
-    return [tuple(range(starts[c], starts[c] + sizes[c])) for c in collapsed if sizes[c] >= 2]
-
-
 def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]) -> None:
     """Make the points of each collapsed cell exactly equal in the ball matrix ``Phi``.
 
@@ -538,7 +375,7 @@ def _equalise(Phi: list[list[Any]], sizes: list[int], collapsed: tuple[int, ...]
     within-cell entries are separate enclosures of the same number: replace both by
     their intersection, so the reported rows are identical (which the one-sided RS
     derivative at equal points relies on, :mod:`numerics.jacobian.rs_integral`)."""
-    for cell in _collapsed_groups(sizes, collapsed):
+    for cell in collapsed_groups(sizes, collapsed):
         i0 = cell[0]
         a, b = Phi[i0][i0], Phi[i0][i0 + 1]
         if not (a.is_finite() and b.is_finite()):
@@ -571,3 +408,25 @@ def _parameters(family: str, G: list[list[Any]], sizes: list[int],
         return {"a": G[0][0], "rho": first, "b": G[k][k], "gamma": corr(0, k)}
     second = G[k][k + 1] / G[k][k] if sizes[1] >= 2 and 1 not in collapsed else arb(1)
     return {"a1": G[0][0], "rho1": first, "a2": G[k][k], "rho2": second, "gamma": corr(0, k)}
+
+
+#: The routes in order (module docstring); the first that applies runs.
+ROUTES: tuple[Route, ...] = (
+    Route("rc-linear-continuum",
+          lambda kind, act, fam: kind.rc and not kind.rs and not kind.nl
+          and fam.name != "symmetric", _refuse_rc_linear),
+    Route("linear-continuum", lambda kind, act, fam: kind.name == "none", _refuse_linear),
+    Route("centred", _is_centred, _search_centred),
+    Route("scaled-centred", _is_scaled_centred, _search_scaled_centred),
+    Route("entrywise", _is_entrywise, _entrywise),
+    Route("rs-ray-continuum", lambda kind, act, fam: not kind.rc and _rs_integral(kind, act),
+          _refuse_rs_ray),
+    Route("no-exact-chain-rule",
+          lambda kind, act, fam: derivative_method(kind, act) != "chain-rule",
+          _refuse_no_chain_rule),
+    Route("symmetric-without-rc", lambda kind, act, fam: fam.name == "symmetric",
+          symmetric_without_rc),
+    Route("cluster-odd-without-rc", lambda kind, act, fam: fam.name == "cluster-odd",
+          cluster_odd_without_rc),
+    Route("unsearched-without-rc", lambda kind, act, fam: True, unsearched_without_rc),
+)

@@ -238,14 +238,16 @@ class Block:
     leak: Any  # max |J R - P_component J R| over the representatives (0 up to rounding)
 
 
-def blocks(apply: Callable[[list[Sparse]], list[list[list[Any]]]], sizes: Sequence[int],
-           labels: Sequence[str]) -> list[Block]:
+def blocks(apply: Callable[[list[Sparse]], list[list[list[Any]]] | None],
+           sizes: Sequence[int], labels: Sequence[str]) -> list[Block] | None:
     """``M_c = [<Q_a, J Q_b>]`` for each component, with ``J`` given by ``apply``
     (sparse directions -> dense images ``J E``), at the current mpmath precision.
 
     ``apply`` may be the exact directional derivative or the full Jacobian; the
     ``leak`` of each block measures how far ``J Q_b`` is from the component
     (zero for an equivariant ``J``: the check that the decomposition is right).
+    ``apply`` returns ``None`` when ``J`` is not available (e.g. an unbounded
+    derivative); then no blocks are formed and ``None`` is returned.
     """
     n = sum(sizes)
     out = []
@@ -254,6 +256,8 @@ def blocks(apply: Callable[[list[Sparse]], list[list[list[Any]]]], sizes: Sequen
         if not reps:
             continue
         images = apply([E for _, E in reps])
+        if images is None:
+            return None
         k = len(reps)
         M = mpmath.matrix(k, k)
         leak = mpmath.mpf(0)

@@ -29,9 +29,9 @@ from typing import Any
 
 import mpmath
 
+from numerics.fixed_points.analysis import JacobianUnavailable, jacobian_blocks
 from numerics.fixed_points.search import find_fixed_points
-from numerics.jacobian.derivatives import directional_derivatives
-from numerics.jacobian.symmetry import blocks
+from numerics.jacobian.symmetry import Block
 from theory.errors import InvalidInputError
 
 __all__ = [
@@ -39,15 +39,13 @@ __all__ = [
 ]
 
 
-def _blocks_at(fp: Any, layer: str, activation: str, dps: int) -> list:
-    def apply(Es):
-        res = directional_derivatives(fp.gram, Es, layer, activation, dps=dps)
-        if res.status != "ok":
-            raise InvalidInputError(f"Jacobian {res.status}: {'; '.join(res.notes)}")
-        return res.derivatives
-
-    with mpmath.workdps(dps + 20):
-        return blocks(apply, fp.sizes, fp.labels)
+def _blocks_at(fp: Any, layer: str, activation: str, dps: int) -> list[Block]:
+    """The symmetry blocks of the Jacobian at ``fp`` (the pipeline's step,
+    :func:`numerics.fixed_points.analysis.jacobian_blocks`); none is an error here."""
+    bl = jacobian_blocks(fp, layer, activation, dps=dps)
+    if isinstance(bl, JacobianUnavailable):
+        raise InvalidInputError(f"Jacobian {bl.status}: {'; '.join(bl.notes)}")
+    return bl
 
 
 def _entry(value: Any, label: str, what: str) -> dict:

@@ -62,7 +62,9 @@ def iterate_shape_map(G: np.ndarray, layer: str, activation: str, steps: int,
 
 
 def trace_zero_basis(n: int) -> list[np.ndarray]:
-    """Orthonormal (Frobenius) basis of trace-zero symmetric ``n x n`` matrices."""
+    """Orthonormal (Frobenius) basis of trace-zero symmetric ``n x n`` matrices, float64
+    (the basis of :func:`numerics.jacobian.derivatives.trace_zero_basis`, for the
+    independent route of :func:`fd_jacobian_eigenvalues`)."""
     out = []
     for i in range(n):
         for j in range(i + 1, n):
@@ -81,6 +83,16 @@ def fd_jacobian_eigenvalues(G: np.ndarray, layer: str, activation: str,
                             h: float = 1e-4) -> dict:
     """Eigenvalues of ``D F_hat(G)`` by central differences (float64, interior ``G`` only).
 
+    A deliberately independent route to the Jacobian, kept next to the certified one
+    (:mod:`numerics.fixed_points.analysis`: exact directional derivatives, symmetry
+    blocks, ball arithmetic): it differentiates the float64 batch map of
+    :mod:`numerics.maps.fast` numerically in the full trace-zero basis, without the
+    symmetry decomposition, the chain rule or the RS s-integral's derivative, so the
+    claims compare two computations that share no derivative code.  It keeps its own
+    float64 basis (:func:`trace_zero_basis`: the numerics basis normalised by a division
+    rather than a multiplication by ``1/sqrt(k(k+1))``, which moves the last bits; the
+    golden record of ``check --quick`` holds the printed eigenvalues to the last bit).
+
     The derivative along each basis direction is the Richardson combination of
     central differences with steps ``h`` and ``h/2`` (error ``O(h^4)``); the
     reported ``error`` is the largest eigenvalue change between that and the
@@ -88,8 +100,7 @@ def fd_jacobian_eigenvalues(G: np.ndarray, layer: str, activation: str,
     plus the map's own error divided by ``h``.
     """
     n = G.shape[0]
-    basis = trace_zero_basis(n)
-    B = np.stack(basis)
+    B = np.stack(trace_zero_basis(n))
 
     def deriv(step: float) -> tuple[np.ndarray, float]:
         plus = fast_mean_field_map(G[None] + step * B, layer, activation)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from numerics.fixed_points.search import find_fixed_points
-from numerics.jacobian.certify import certify
+from numerics.fixed_points.analysis import FixedPointAnalysis, analyse_fixed_points
 from numerics.simulation.lyapunov import LyapunovConfig, lyapunov
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import exact_configuration_run
@@ -23,11 +22,19 @@ def _params(quick: bool) -> dict:
             "lyap_depth": 60, "lyap_trials": 10}
 
 
-def _interval(p: dict) -> tuple[Check, dict]:
+def _analyses(p: dict) -> dict[int, FixedPointAnalysis]:
+    """The fixed-point pipeline (search, blocks, certificate) on cluster-odd at each n."""
+    return {n: analyse_fixed_points("cluster-odd", n, LAYER, ACT) for n in p["ns"]}
+
+
+def _interval(p: dict, analyses: dict[int, FixedPointAnalysis]) -> tuple[Check, dict]:
     per_n, unstable, spectra = {}, [], {}
     for n in p["ns"]:
-        fp = find_fixed_points("cluster-odd", n, LAYER, ACT).fixed_points[0]
-        cert = certify(fp.gram, fp.sizes, fp.labels, LAYER, ACT, radius=fp.radius)
+        verdict = analyses[n].fixed_points[0]
+        fp, cert = verdict.point, verdict.certificate
+        if cert is None:
+            raise RuntimeError(f"cluster-odd n={n}: no certificate at the first fixed point "
+                               f"({'; '.join(verdict.notes)})")
         top = max(cert.eigenvalues, key=lambda e: float(e.modulus[1]))
         closed = n * n / (n * n - 2 * n + 2)
         per_n[f"n={n}"] = {
@@ -58,20 +65,20 @@ def _interval(p: dict) -> tuple[Check, dict]:
     return check, spectra
 
 
-def _whole_family(p: dict) -> Check:
+def _whole_family(p: dict, analyses: dict[int, FixedPointAnalysis]) -> Check:
     """Every fixed point of the cluster-odd family (complete search) and its verdict."""
     per_n = {}
     for n in p["ns"]:
-        search = find_fixed_points("cluster-odd", n, LAYER, ACT)
+        analysis = analyses[n]
         points = []
-        for fp in search.fixed_points:
-            cert = certify(fp.gram, fp.sizes, fp.labels, LAYER, ACT, radius=fp.radius)
-            top = max(float(e.modulus[1]) for e in cert.eigenvalues) if cert.eigenvalues \
-                else None
+        for verdict in analysis.fixed_points:
+            fp, cert = verdict.point, verdict.certificate
+            top = max(float(e.modulus[1]) for e in cert.eigenvalues) \
+                if cert is not None and cert.eigenvalues else None
             points.append({"parameters": {k: float(v) for k, v in fp.parameters.items()},
-                           "degenerate": fp.degenerate, "stable": cert.stable,
-                           "certified": cert.certified, "spectral_radius_upper": top})
-        per_n[f"n={n}"] = {"complete": search.complete, "fixed_points": points}
+                           "degenerate": fp.degenerate, "stable": verdict.stable,
+                           "certified": verdict.certified, "spectral_radius_upper": top})
+        per_n[f"n={n}"] = {"complete": analysis.complete, "fixed_points": points}
     stable_odd = {k: [q for q in v["fixed_points"] if q["stable"] is True
                       and q["parameters"]["rho"] != q["parameters"]["gamma"]]
                   for k, v in per_n.items()}
@@ -95,11 +102,12 @@ def run(ctx: Context) -> ClaimOutcome:
     p = _params(ctx.quick)
     checks, runs = [], []
     ctx.say("  cluster-odd-stable: certified spectrum")
-    c, spectra = _interval(p)
+    analyses = _analyses(p)
+    c, spectra = _interval(p, analyses)
     checks.append(c)
     runs.append({"what": "certify", "ns": p["ns"], "layer": LAYER, "activation": ACT})
     ctx.say("  cluster-odd-stable: every fixed point of the family")
-    checks.append(_whole_family(p))
+    checks.append(_whole_family(p, analyses))
     runs.append({"what": "find_fixed_points (complete) + certify", "ns": p["ns"],
                  "family": "cluster-odd", "layer": LAYER, "activation": ACT})
     ctx.say("  cluster-odd-stable: exact invariance at finite width")
@@ -136,8 +144,8 @@ def run(ctx: Context) -> ClaimOutcome:
     checks.append(Check(
         "simulation", "finite-width",
         False if positive else (True if all(r["ci"] and r["ci"][1] < 0 for r in rows) else None),
-        "Lyapunov exponent of the within-cluster spread "
-        "(numerics.simulation.lyapunov, n=8, mean log "
+        "Lyapunov exponent of the within-cluster spread (numerics.simulation.lyapunov, n=8, "
+        "mean log "
         "growth per layer, 95% t CI): " + ", ".join(
             f"d={r['width']}: {r['rate']:.4f}" + (f" [{r['ci'][0]:.4f}, {r['ci'][1]:.4f}]"
                                                   if r["ci"] else "") for r in rows) +

@@ -1,4 +1,11 @@
-"""Claim ``symmetric-fixed-point`` (THEORY.md section 5, related results)."""
+"""Claim ``symmetric-fixed-point`` (THEORY.md section 5, related results).
+
+RC+ReLU: the fixed-point pipeline (:func:`numerics.fixed_points.analysis.analyse_fixed_points`:
+search, symmetry blocks, certificate).  BN+ReLU: a deliberately independent float64
+route (the batch map of :mod:`numerics.maps.fast` at the closed-form point and the
+central-difference Jacobian of :func:`proofs_check.claims._common.fd_jacobian_eigenvalues`),
+sharing no derivative code with the certified one.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numerics.fixed_points.search import find_fixed_points
-from numerics.jacobian.certify import certify
+from numerics.fixed_points.analysis import analyse_fixed_points
 from numerics.maps.fast import fast_mean_field_map
 from proofs_check.claims import Claim, ClaimOutcome, Context
 from proofs_check.claims._common import fd_jacobian_eigenvalues, symmetric_gram
@@ -51,14 +57,16 @@ def run(ctx: Context) -> ClaimOutcome:
     runs = [{"what": "closed_form_fixed_points", "layers": ["rc,nl", "bn"]}]
     ev, stable, spectra = {}, [], {}
     for n in ns:
-        res = find_fixed_points("symmetric", n, "rc,nl", "relu")
-        inner = [f for f in res.fixed_points if not f.degenerate]
-        fp = inner[0]
+        res = analyse_fixed_points("symmetric", n, "rc,nl", "relu")
+        inner = [v for v in res.fixed_points if not v.degenerate]
+        fp, cert = inner[0].point, inner[0].certificate
+        if cert is None:
+            raise RuntimeError(f"symmetric n={n}: no certificate at the fixed point "
+                               f"({'; '.join(inner[0].notes)})")
         rho = fp.parameters["rho"]
         with mpmath.workdps(40):
             exact = mpmath.mpf(str(sp.N(expected_rho(sp.Integer(n)), 40)))
             gap = float(abs(rho - exact))
-        cert = certify(fp.gram, fp.sizes, fp.labels, "rc,nl", "relu", radius=fp.radius)
         ev[f"n={n}"] = {"rho": float(rho), "enclosure_half_width": fp.enclosure.get("rho"),
                         "closed_form": float(exact),
                         "abs_difference": gap,

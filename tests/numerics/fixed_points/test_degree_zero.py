@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import mpmath
 
+from numerics.fixed_points.analysis import analyse_fixed_points
 from numerics.fixed_points.search import find_fixed_points
-from proofs_check.commands.fixed_points import analyse
 
 
 def _step_root() -> mpmath.mpf:
@@ -31,10 +31,10 @@ def test_step_correlation_and_rs_changes_nothing() -> None:
 
 
 def test_interior_point_spectral_radius_is_kappa_prime() -> None:
-    report = analyse("symmetric", 5, "nl", "step", 20)
-    (fp,) = [p for p in report.fixed_points if not p["degenerate"]]
+    report = analyse_fixed_points("symmetric", 5, "nl", "step", 20)
+    (fp,) = [p for p in report.fixed_points if not p.degenerate]
     rho = _step_root()
     with mpmath.workdps(30):
         expected = 1 / mpmath.pi / mpmath.sqrt(1 - rho ** 2)
-        assert abs(mpmath.mpf(fp["spectral_radius"]) - expected) < mpmath.mpf(10) ** -15
-    assert fp["stable"] is True and fp["certified"] is True
+        assert abs(mpmath.mpf(fp.spectral_radius) - expected) < mpmath.mpf(10) ** -15
+    assert fp.stable is True and fp.certified is True

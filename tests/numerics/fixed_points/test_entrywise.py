@@ -1,5 +1,5 @@
-"""Layers without RC that act entry by entry (numerics.fixed_points: entrywise, degree_zero,
-arcsine).
+"""Layers without RC that act entry by entry (numerics.fixed_points: entrywise,
+degree_zero, arcsine).
 
 Independent routes:
 - the lemma behind the diagonal (``v(x)/x`` strictly decreasing): SymPy differentiates
@@ -37,10 +37,10 @@ import sympy as sp
 from scipy.optimize import root
 
 from numerics.arith import exact_fraction
+from numerics.fixed_points.analysis import analyse_fixed_points
 from numerics.fixed_points.search import find_fixed_points
 from numerics.maps.fast import fast_mean_field_map
 from numerics.maps.precise import shape_map
-from proofs_check.commands.fixed_points import analyse
 from theory.errors import GramError, InvalidInputError
 from theory.families import get_family
 from theory.kernels import kernel_diagonal
@@ -100,7 +100,7 @@ def test_erf_correlation_lemma() -> None:
     from fractions import Fraction
 
     from numerics.arith import ArbOps, workprec
-    from numerics.fixed_points.search import _search_1d
+    from numerics.fixed_points.chain_rule import search_1d
 
     y = sp.Symbol("y", positive=True)
     second = sp.diff(sp.asin(y), y, 2)
@@ -110,7 +110,7 @@ def test_erf_correlation_lemma() -> None:
         with workprec(120):
             ub = ArbOps.const(u)
             asin_u = ub.asin()
-            roots, unresolved = _search_1d(
+            roots, unresolved = search_1d(
                 lambda c, ub=ub, asin_u=asin_u: ((ub * c).asin() - c * asin_u,
                                                  ub / (1 - (ub * c) ** 2).sqrt() - asin_u),
                 Fraction(-1), Fraction(1), 20,
@@ -203,17 +203,17 @@ def test_newton_scan_finds_only_reported_points(n, sizes, act) -> None:
 
 
 def test_erf_identity_spectrum_in_closed_form() -> None:
-    report = analyse("cluster-odd", 5, "nl", "erf", 20)
-    (fp,) = [p for p in report.fixed_points if not p["degenerate"]]
+    report = analyse_fixed_points("cluster-odd", 5, "nl", "erf", 20)
+    (fp,) = [p for p in report.fixed_points if not p.degenerate]
     with mpmath.workdps(30):
         u = mpmath.mpf(2) / 3  # d = 1, sigma_w^2 = 1
         radius = u / mpmath.asin(u)  # d/dc arcsin(u c)/arcsin(u) at c = 0
         # the diagonal: d v'(d) / v(d) with v(x) = asin(2x/(1+2x)) at d = 1
         diag = 2 / (3 * mpmath.sqrt(5)) / mpmath.asin(u)
-        values = {mpmath.mpf(e["value"]) for e in fp["eigenvalues"]}
-        assert abs(mpmath.mpf(fp["spectral_radius"]) - radius) < mpmath.mpf(10) ** -18
+        values = {mpmath.mpf(e.value) for e in fp.eigenvalues}
+        assert abs(mpmath.mpf(fp.spectral_radius) - radius) < mpmath.mpf(10) ** -18
         assert min(abs(v - diag) for v in values) < mpmath.mpf(10) ** -18
-    assert fp["stable"] is True and fp["certified"] is True
+    assert fp.stable is True and fp.certified is True
 
 
 @pytest.mark.parametrize("family,n", [("cluster-odd", 4), ("symmetric", 4)])
@@ -233,13 +233,13 @@ def test_rc_erf_weight_variance_moves_the_points(family, n) -> None:
 
 def test_erf_weight_variance_reaches_the_certificate() -> None:
     # without RC the points do not move, the spectra do: u / arcsin(u), u = 4/5 at 2
-    report = analyse("symmetric", 4, "nl", "erf", 20, sigma_w2=2)
-    (fp,) = [p for p in report.fixed_points if not p["degenerate"]]
+    report = analyse_fixed_points("symmetric", 4, "nl", "erf", 20, sigma_w2=2)
+    (fp,) = [p for p in report.fixed_points if not p.degenerate]
     with mpmath.workdps(30):
         u = mpmath.mpf(4) / 5
         radius = u / mpmath.asin(u)
-        top = max(fp["eigenvalues"], key=lambda e: abs(mpmath.mpf(e["value"])))
-        lo, hi = (mpmath.mpf(x) for x in top["modulus_enclosure"])
+        top = max(fp.eigenvalues, key=lambda e: abs(mpmath.mpf(e.value)))
+        lo, hi = (mpmath.mpf(x) for x in top.modulus_enclosure)
         assert lo - mpmath.mpf(10) ** -18 <= radius <= hi + mpmath.mpf(10) ** -18
         assert abs(radius - mpmath.mpf(2) / 3 / mpmath.asin(mpmath.mpf(2) / 3)) > 0.05
 

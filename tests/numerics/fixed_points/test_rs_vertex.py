@@ -15,12 +15,15 @@ from __future__ import annotations
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 import pytest
 
 from numerics.arith import ArbOps, workprec
+from numerics.fixed_points.analysis import analyse_fixed_points
 from numerics.fixed_points.centred import generators
 from numerics.fixed_points.rs_vertex import _Bounds, vertex_exclusion
 from numerics.kernels import kernel_matrix_mp
+from numerics.maps.fast import fast_mean_field_map
 from numerics.maps.precise import mean_field_map
 
 
@@ -93,17 +96,12 @@ def test_bn_cluster_odd_is_complete_and_its_vertex_unstable() -> None:
     # vertex (no finite Jacobian, rank S = 1) gets stable: false from it, said in notes.
     # Independent check of the verdict: the float64 map opens a small spread (t = 1e-6)
     # to a spread share far above t (growth like sqrt(t)).
-    import numpy as np
-
-    from numerics.maps.fast import fast_mean_field_map
-    from proofs_check.commands.fixed_points import analyse
-
     n = 4
-    report = analyse("cluster-odd", n, "bn", "relu", 20)
+    report = analyse_fixed_points("cluster-odd", n, "bn", "relu", 20)
     assert report.complete
-    (vertex,) = [p for p in report.fixed_points if p["degenerate"]]
-    assert vertex["stable"] is False and vertex["eigenvalues"] == []
-    assert any("numerics.fixed_points.rs_vertex" in note for note in vertex["notes"])
+    (vertex,) = [p for p in report.fixed_points if p.degenerate]
+    assert vertex.stable is False and vertex.eigenvalues == []
+    assert any("numerics.fixed_points.rs_vertex" in note for note in vertex.notes)
     gens = generators([n - 1, 1], ["c", "o"])
     Q = np.array([[float(x) for x in row] for row in gens[0].projector])
     W = np.array([[float(x) for x in row] for row in gens[1].projector])

@@ -10,10 +10,13 @@ import pytest
 import sympy as sp
 
 from numerics.arith import exact_fraction
-from numerics.fixed_points.search import find_fixed_points
+from numerics.fixed_points.search import ROUTES, find_fixed_points
 from numerics.maps.fast import fast_mean_field_map
 from numerics.maps.precise import shape_map
+from theory.activations import get_activation
 from theory.errors import InvalidInputError, NotClosedFormError
+from theory.families import get_family
+from theory.layers import parse_layer
 
 N_SYM = sp.Symbol("n", integer=True, positive=True)
 
@@ -203,10 +206,10 @@ def test_exact_zero_gets_a_tight_enclosure() -> None:
     from fractions import Fraction
 
     from numerics.arith import workprec
-    from numerics.fixed_points.search import _search_1d
+    from numerics.fixed_points.chain_rule import search_1d
 
     with workprec(100):
-        roots, unresolved = _search_1d(lambda x: (x.sin(), x.cos()), Fraction(-1),
+        roots, unresolved = search_1d(lambda x: (x.sin(), x.cos()), Fraction(-1),
                                        Fraction(1), 20)
     assert not unresolved and len(roots) == 1
     root, rad, _ = roots[0]
@@ -244,3 +247,25 @@ def test_no_rc_degree_one_continuum_is_real_and_said(layer: str, root_b: str) ->
     if layer == "rs,nl":  # refused, with the reason
         with pytest.raises(InvalidInputError, match="continuum"):
             find_fixed_points("cluster-odd", 4, layer, "relu", dps=20)
+
+
+@pytest.mark.parametrize("layer,act,family,route", [
+    ("rc", "relu", "cluster-odd", "rc-linear-continuum"),
+    ("none", "relu", "symmetric", "linear-continuum"),
+    ("rc,nl", "relu", "two-clusters", "centred"),
+    ("bn", "relu", "cluster-odd", "centred"),
+    ("rc,rs,nl", "sign", "symmetric", "centred"),
+    ("rc,nl", "erf", "symmetric", "scaled-centred"),
+    ("nl", "step", "symmetric", "entrywise"),
+    ("nl", "erf", "two-clusters", "entrywise"),
+    ("rs,nl", "relu", "symmetric", "rs-ray-continuum"),
+    ("rc,nl", "tanh", "symmetric", "no-exact-chain-rule"),
+    ("nl", "relu", "symmetric", "symmetric-without-rc"),
+    ("nl", "leaky_relu(0.2)", "cluster-odd", "cluster-odd-without-rc"),
+    ("nl", "relu", "two-clusters", "unsearched-without-rc"),
+])
+def test_the_first_applicable_route_is_the_documented_one(layer, act, family, route) -> None:
+    # the order of the search module's docstring: each case meets its route first
+    kind, a, fam = parse_layer(layer), get_activation(act), get_family(family)
+    assert next(r.name for r in ROUTES if r.applies_to(kind, a, fam)) == route
+    assert len({r.name for r in ROUTES}) == len(ROUTES)
