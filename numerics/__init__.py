@@ -12,6 +12,9 @@ API is listed in ``__all__`` and loaded lazily (``import numerics`` is cheap):
 ``directional_derivatives`` ``D F_hat(G)[E]`` along given directions
 ``certify``                 interval enclosures of the eigenvalues at a fixed point
 ``find_fixed_points``       every fixed point of a family (with proof where complete)
+``analyse_fixed_points``    search -> Jacobian -> certificate -> verdict, one pipeline
+``hermite_kernel``          a certified kernel for any activation (Hermite series)
+``finite_width_expansion``  the O(1/d) bias and variance of the simulator's statistics
 ``simulate``, ``lyapunov``  finite-width runs and Lyapunov exponents
 ``read_gram_file``          the one reader of Gram files
 ==========================  ==============================================================
@@ -30,6 +33,10 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "jacobian": "jacobian.derivatives", "directional_derivatives": "jacobian.derivatives",
     "certify": "jacobian.certify",
     "find_fixed_points": "fixed_points.search",
+    "analyse_fixed_points": "fixed_points.analysis",
+    "FixedPointAnalysis": "fixed_points.analysis",
+    "hermite_kernel": "hermite",
+    "finite_width_expansion": "simulation.finite_width",
     "SimulationConfig": "simulation.simulate", "simulate": "simulation.simulate",
     "LyapunovConfig": "simulation.lyapunov", "lyapunov": "simulation.lyapunov",
     "read_gram_file": "gram", "validate_gram": "gram",

@@ -1,6 +1,6 @@
 """Validation of user Gram matrices: the one home used everywhere.
 
-A Gram matrix ``G`` (THEORY.md section 1) is a real symmetric positive
+A Gram matrix ``G`` (docs/theory.md section 1) is a real symmetric positive
 semi-definite ``n x n`` matrix with ``n >= 2``.  :func:`validate_gram` checks,
 in this order, and raises with a one-line message:
 

@@ -1,4 +1,4 @@
-r"""Certified Hermite (Mehler) kernels for any activation (THEORY.md section 7).
+r"""Certified Hermite (Mehler) kernels for any activation (docs/theory.md section 7).
 
 For ``z ~ N(0, 1)`` and a variance ``s >= 0`` the normalised Hermite coefficients of
 ``phi(sqrt(s) z)`` are

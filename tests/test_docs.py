@@ -66,3 +66,16 @@ def test_architecture_lists_exactly_the_modules():
     missing = sorted(present - listed)
     assert not missing, f"modules missing from docs/architecture.md: {missing}"
     assert not listed - present, f"listed but not in the tree: {sorted(listed - present)}"
+
+
+def test_cli_reference_shows_the_real_help():
+    """docs/cli.md's ``--help`` blocks are what the command line prints (independent route:
+    the command line itself); refresh them with ``python scripts/update_cli_help.py``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_cli_help",
+                                                  ROOT / "scripts" / "update_cli_help.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert module.refreshed(text) == text, "docs/cli.md is stale: run scripts/update_cli_help.py"

@@ -1,6 +1,6 @@
 """The activation registry: name -> SymPy expression, homogeneity, kernel family.
 
-Every activation of THEORY.md section 1 is one :class:`Activation`.  The
+Every activation of docs/theory.md section 1 is one :class:`Activation`.  The
 positively homogeneous ones share two kernel families (as neural-tangents'
 ``ABRelu`` does):
 

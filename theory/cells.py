@@ -1,6 +1,6 @@
 r"""Matrices invariant under permutations inside cells of the batch.
 
-The simplified geometric models of THEORY.md section 4 are Gram matrices that
+The simplified geometric models of docs/theory.md section 4 are Gram matrices that
 commute with every permutation of the batch preserving a partition into cells
 ``C_1, ..., C_k`` of sizes ``s_1, ..., s_k`` (the commutant of the Young
 subgroup ``S_{s_1} x ... x S_{s_k}``).  Such a matrix is

@@ -1,4 +1,4 @@
-r"""The simplified geometric models of THEORY.md section 4.
+r"""The simplified geometric models of docs/theory.md section 4.
 
 Each family is a set of Gram matrices invariant under the permutations of the
 batch that preserve a partition into cells, parametrised by a few numbers, with

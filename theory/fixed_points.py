@@ -3,7 +3,7 @@
 SymPy cannot solve the transcendental fixed-point equations in general; what it
 can do is recognise a fixed point when the map sends a whole (sub)family to a
 single point.  :func:`closed_form_fixed_points` therefore tries, on the family
-and on each of its degenerate members (THEORY.md section 4, e.g. ``rho = 1``):
+and on each of its degenerate members (docs/theory.md section 4, e.g. ``rho = 1``):
 
 1. check that the sub-family is mapped into itself;
 2. apply the map: if the image no longer depends on the parameters, it is the

@@ -1,10 +1,10 @@
 """Layer kinds and the symbolic mean-field map ``F`` and shape map ``F_hat``.
 
 A layer is the random linear map ``H = W X`` followed by any subset, in the
-fixed order RC -> RS -> NL, of the three batch-norm components (THEORY.md
+fixed order RC -> RS -> NL, of the three batch-norm components (docs/theory.md
 section 1).  There are 8 layer kinds.
 
-The map itself (THEORY.md section 2) is computed on :class:`theory.cells.CellMatrix`
+The map itself (docs/theory.md section 2) is computed on :class:`theory.cells.CellMatrix`
 objects, so that the same code serves a concrete ``n x n`` matrix (all cells of
 size 1) and the simplified geometric models with ``n`` symbolic.
 """
@@ -174,7 +174,7 @@ def mean_field_map(
 ) -> CellMatrix:
     r"""The mean-field map ``F(G) = E[psi(h) psi(h)^T]``, ``h ~ N(0, sigma_w^2 G)``.
 
-    Composition (THEORY.md section 2), with ``S = sigma_w^2 G``:
+    Composition (docs/theory.md section 2), with ``S = sigma_w^2 G``:
 
     * RC: ``S <- P S P``, ``P = I - 1 1^T / n``;
     * RS with a degree-1 homogeneous ``phi`` or without NL: the integral of

@@ -2,7 +2,7 @@
 
 ``reduced_map(family, layer, activation)`` returns, for every parameter ``p``
 of the family, the expression of ``p`` at ``F_hat(G(params))`` in terms of the
-parameters and ``n`` (THEORY.md section 4).  Where RS does not close, entries
+parameters and ``n`` (docs/theory.md section 4).  Where RS does not close, entries
 contain an unevaluated ``Integral`` over ``s`` and the result says so.
 """
 

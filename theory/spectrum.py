@@ -2,7 +2,7 @@ r"""Jacobian eigenvalues of ``F_hat`` at a closed-form fixed point, labelled by 
 
 The permutations preserving the cells of a family commute with ``F_hat``, so
 its Jacobian at a family fixed point ``G*`` is block diagonal on the isotypic
-components of the space of symmetric matrices (THEORY.md section 3).  For cells
+components of the space of symmetric matrices (docs/theory.md section 3).  For cells
 ``p`` of sizes ``s_p`` the components are:
 
 =====================  =======================================  ===============

@@ -11,4 +11,6 @@ from numerics.lazy import lazy_exports
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "FixedPointSearchResult": "search", "FoundFixedPoint": "search",
     "find_fixed_points": "search",
+    "FixedPointAnalysis": "analysis", "FixedPointVerdict": "analysis",
+    "EigenvalueReport": "analysis", "analyse_fixed_points": "analysis",
 })

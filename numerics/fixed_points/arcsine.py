@@ -1,6 +1,6 @@
 r"""Fixed correlations of erf without RC (layer ``nl``): the arcsine kernel.
 
-For ``phi = erf`` and ``h ~ N(0, sigma G)`` the kernel of THEORY.md section 2 is
+For ``phi = erf`` and ``h ~ N(0, sigma G)`` the kernel of docs/theory.md section 2 is
 
     V_ij = (2/pi) arcsin(2 sigma G_ij / sqrt((1 + 2 sigma G_ii)(1 + 2 sigma G_jj))).
 

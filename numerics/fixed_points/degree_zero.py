@@ -1,7 +1,7 @@
 r"""Fixed points of degree-0 activations without RC, on every family, in closed form.
 
 For ``phi(x) = a min(sgn x, 0) + b max(sgn x, 0)`` (step: ``a, b = 0, 1``; sign:
-``-1, 1``) the kernel of THEORY.md section 2 is
+``-1, 1``) the kernel of docs/theory.md section 2 is
 
     V_ii = (a^2 + b^2) / 2 (0 at G_ii = 0),    V_ij = V_ii (1 - c theta_ij),
     c = (a - b)^2 / (pi (a^2 + b^2)),   theta_ij = arccos(corr_ij),

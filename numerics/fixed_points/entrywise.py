@@ -1,7 +1,7 @@
 r"""Fixed points of layers without RC whose shape map acts entry by entry.
 
 For degree-0 activations (step, sign; with or without RS) and for erf (layer ``nl``)
-the kernel ``V`` of THEORY.md section 2 has the form
+the kernel ``V`` of docs/theory.md section 2 has the form
 
     V_ii = v(G_ii),    V_ij = V_ii-and-V_jj-scaled function of the correlation c_ij,
 

@@ -1,7 +1,7 @@
 r"""The centred residual of :mod:`numerics.fixed_points.centred` for RS layers (BN) with a
 degree-1 activation or no NL: the s-integral on the family's simplex, in closed form.
 
-With RC and RS the layer maps ``S = P G P`` to (THEORY.md section 2)
+With RC and RS the layer maps ``S = P G P`` to (docs/theory.md section 2)
 
     F(S) = n int_0^oo det(I + 2 s S)^(-1/2) V(S (I + 2 s S)^(-1)) ds,
 

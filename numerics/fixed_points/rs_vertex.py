@@ -20,7 +20,7 @@ is infinite (``c_C ~ sqrt(t)``), so interval Newton cannot isolate the vertex.  
 
 *Proof.*  ``F = n int_0^oo D(s) V(M(s)) ds`` with ``D = (1 + 2 s lambda_C)^(-rho/2)
 (1 + 2 s lambda_w)^(-1/2)`` and ``M = mu_C Pi_C + mu_w Pi_w``, ``mu_g = lambda_g / (1 + 2 s
-lambda_g)`` (THEORY.md section 2 on the simplex).  ``r > 0`` iff ``c_C (1 - t) > t c_w``.
+lambda_g)`` (docs/theory.md section 2 on the simplex).  ``r > 0`` iff ``c_C (1 - t) > t c_w``.
 
 (i) ``c_w <= (n/2)(a^2+b^2)(1 + t sqrt(rho) B / (2 sqrt(t (1-t))))``: ``<V, Pi_w> <= tr V
 = (a^2+b^2)/2 tr M = (a^2+b^2)/2 (rho mu_C + mu_w)`` (``V`` is PSD, ``Pi_w`` a rank-1

@@ -1,6 +1,6 @@
 r"""The Jacobian of the shape map ``F_hat`` at a Gram matrix, at high precision.
 
-THEORY.md section 3: at an ``n x n`` Gram matrix ``G`` (trace ``n``), the
+docs/theory.md section 3: at an ``n x n`` Gram matrix ``G`` (trace ``n``), the
 Jacobian is the derivative ``E -> D F_hat(G)[E]`` on the space of symmetric
 matrices tangent to ``{tr G = n}``, i.e. trace-zero symmetric ``E``.
 

@@ -2,7 +2,7 @@ r"""Rigorous ball enclosures of the RS shape map and its directional derivatives
 
 For a layer with RS and a degree-1 positively homogeneous activation
 ``phi(x) = a min(x, 0) + b max(x, 0)`` (identity, ReLU, leaky ReLU, abs), or RS
-without NL (``V`` the identity map), THEORY.md section 2 gives
+without NL (``V`` the identity map), docs/theory.md section 2 gives
 
     F(S) = n int_0^oo det(I + 2 s S)^(-1/2) V(S (I + 2 s S)^(-1)) ds,
     S = sigma_w^2 P G P (with RC) or sigma_w^2 G,    F_hat = n F / tr F,

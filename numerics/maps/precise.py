@@ -1,6 +1,6 @@
 r"""The mean-field map ``F`` and the shape map ``F_hat`` at any precision.
 
-THEORY.md section 2: for a Gram matrix ``G`` (``n x n``) and a layer kind
+docs/theory.md section 2: for a Gram matrix ``G`` (``n x n``) and a layer kind
 (a subset of RC, RS, NL applied in that order after the linear map),
 
     F(G) = E[ psi(h) psi(h)^T ],   h ~ N(0, sigma_w^2 G),

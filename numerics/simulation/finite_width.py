@@ -1,4 +1,4 @@
-r"""The O(1/d) expansion of the Gram dynamics at finite width (THEORY.md section 8).
+r"""The O(1/d) expansion of the Gram dynamics at finite width (docs/theory.md section 8).
 
 Which map is propagated
 -----------------------

@@ -1,4 +1,4 @@
-r"""The per-coordinate covariance ``C(G)`` of one layer's output (THEORY.md section 8).
+r"""The per-coordinate covariance ``C(G)`` of one layer's output (docs/theory.md section 8).
 
 Given the Gram matrix ``G`` of a layer's input, the ``d`` coordinates of the next
 layer are i.i.d. copies of ``psi(h)``, ``h ~ N(0, sigma_w^2 G)`` (``psi`` = RC, RS,

@@ -1,4 +1,4 @@
-"""Exact sampling of one random layer for each weight ensemble (THEORY.md sections 1, 6).
+"""Exact sampling of one random layer for each weight ensemble (docs/theory.md sections 1, 6).
 
 Batches are stored points-major: ``Y`` of shape ``(T, n, d)`` is ``X^T`` for
 ``T`` independent trials (``Y[t, i]`` = data point ``i``).

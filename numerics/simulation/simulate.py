@@ -1,7 +1,7 @@
 """Deep finite-width runs over many trials, and what is recorded per layer.
 
 A run draws ``T`` independent batches of ``n`` points in ``R^d`` and pushes them
-through ``depth`` random layers (THEORY.md section 1) with
+through ``depth`` random layers (docs/theory.md section 1) with
 :class:`numerics.simulation.sampling.LayerSampler`.  At every layer it tracks the exact
 partition of each batch into groups of identical points (merges are absorbing:
 the sampler keeps identical points bitwise identical), the merge events and

@@ -1,7 +1,7 @@
 """Statistics of simulated batches: exact clusters, merges, the cluster + odd test, intervals.
 
 Batches are stored *points-major*: ``Y`` has shape ``(T, n, d)`` and ``Y[t, i]``
-is data point ``i`` (column ``i`` of the matrix ``X`` of THEORY.md section 1) of
+is data point ``i`` (column ``i`` of the matrix ``X`` of docs/theory.md section 1) of
 trial ``t``.
 
 Two points are *identical* when their vectors are equal entry by entry

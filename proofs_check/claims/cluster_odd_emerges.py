@@ -1,4 +1,4 @@
-"""Claim ``cluster-odd-emerges`` (Nachum et al. 2024, claim 1; THEORY.md section 5)."""
+"""Claim ``cluster-odd-emerges`` (Nachum et al. 2024, claim 1; docs/theory.md section 5)."""
 
 from __future__ import annotations
 
@@ -184,7 +184,7 @@ CLAIM = Claim(
               "batch to one cluster holding all points but one, plus one odd point that is "
               "orthogonal to the cluster and far from it.",
     source="Nachum, Bondaschi, Gastpar, Khina, 'Batch Normalization Decomposed', "
-           "arXiv:2412.02843 (2024), as stated in THEORY.md section 5, claim 1",
+           "arXiv:2412.02843 (2024), as stated in docs/theory.md section 5, claim 1",
     precise="Finite width: at fixed width d, the fraction of trials whose batch is exactly "
             "(bitwise) n-1 identical points plus one point orthogonal to them (to rounding) "
             "grows with depth, and the configuration once reached is never left (RC+ReLU, "

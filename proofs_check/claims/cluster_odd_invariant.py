@@ -1,4 +1,4 @@
-"""Claim ``cluster-odd-invariant`` (THEORY.md section 5, item 5)."""
+"""Claim ``cluster-odd-invariant`` (docs/theory.md section 5, item 5)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ CLAIM = Claim(
     statement="The configuration 'one cluster + one odd point orthogonal to it' is mapped into "
               "itself by RC + ReLU for every weight matrix W, not only on average; so at "
               "finite width it is absorbing.",
-    source="Public summaries of Nachum et al., arXiv:2412.02843 (2024), THEORY.md section 5 "
+    source="Public summaries of Nachum et al., arXiv:2412.02843 (2024), docs/theory.md section 5 "
            "item 5",
     precise="For any real W and any batch whose first n-1 points are equal, "
             "ReLU(RC(W X)) (and ReLU(RS(RC(W X)))) has its first n-1 points equal and the last "

@@ -1,4 +1,4 @@
-"""Claim ``cluster-odd-stable`` (Nachum et al. 2024, claim 3; THEORY.md section 5)."""
+"""Claim ``cluster-odd-stable`` (Nachum et al. 2024, claim 3; docs/theory.md section 5)."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ CLAIM = Claim(
     id="cluster-odd-stable",
     statement="The configuration 'one cluster + one odd point orthogonal to it' is stable.",
     source="Nachum, Bondaschi, Gastpar, Khina, 'Batch Normalization Decomposed', "
-           "arXiv:2412.02843 (2024), as stated in THEORY.md section 5, claim 3",
+           "arXiv:2412.02843 (2024), as stated in docs/theory.md section 5, claim 3",
     precise="Mean field: every eigenvalue of the Jacobian of F_hat (RC+ReLU) at "
             "a = 1/(n-1), rho = 1, b = n-1, gamma = 0 has modulus < 1 (one-sided derivative "
             "along admissible directions). Finite width: the configuration is absorbing - a "

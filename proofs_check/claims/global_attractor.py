@@ -1,4 +1,4 @@
-"""Claim ``global-attractor`` (THEORY.md section 7; Joudaki & Hofmann, AISTATS 2025)."""
+"""Claim ``global-attractor`` (docs/theory.md section 7; Joudaki & Hofmann, AISTATS 2025)."""
 
 from __future__ import annotations
 

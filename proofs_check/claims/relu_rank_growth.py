@@ -1,4 +1,4 @@
-"""Claim ``relu-rank-growth`` (THEORY.md section 5, item 4)."""
+"""Claim ``relu-rank-growth`` (docs/theory.md section 5, item 4)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ CLAIM = Claim(
     id="relu-rank-growth",
     statement="Random ReLU layers raise the rank of a batch of distinct but linearly "
               "dependent points up to full rank n.",
-    source="Public summaries of Nachum et al., arXiv:2412.02843 (2024), THEORY.md section 5 "
+    source="Public summaries of Nachum et al., arXiv:2412.02843 (2024), docs/theory.md section 5 "
            "item 4",
     precise="For n distinct points spanning a k-dim subspace, k >= 2 (not all on one ray), "
             "one random ReLU layer of width d >= n gives rank n (exact rank with integer "

@@ -1,4 +1,4 @@
-"""Claim ``simplified-model-explains`` (Nachum et al. 2024, claim 2; THEORY.md section 4)."""
+"""Claim ``simplified-model-explains`` (Nachum et al. 2024, claim 2; docs/theory.md section 4)."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ CLAIM = Claim(
     statement="The geometric evolution of a simplified model (one cluster + odd point; two "
               "clusters) explains the emergence of the cluster + odd configuration.",
     source="Nachum, Bondaschi, Gastpar, Khina, 'Batch Normalization Decomposed', "
-           "arXiv:2412.02843 (2024), as stated in THEORY.md section 5, claim 2",
+           "arXiv:2412.02843 (2024), as stated in docs/theory.md section 5, claim 2",
     precise="The reduced mean-field dynamics of F_hat (RC+ReLU) on the cluster-odd and "
             "two-cluster families carries near-cluster starts to the cluster + odd point "
             "(rho = 1, gamma = 0), and so accounts for what finite-width networks do.",

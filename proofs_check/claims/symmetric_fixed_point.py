@@ -1,4 +1,4 @@
-"""Claim ``symmetric-fixed-point`` (THEORY.md section 5, related results).
+"""Claim ``symmetric-fixed-point`` (docs/theory.md section 5, related results).
 
 RC+ReLU: the fixed-point pipeline (:func:`numerics.fixed_points.analysis.analyse_fixed_points`:
 search, symmetry blocks, certificate).  BN+ReLU: a deliberately independent float64
@@ -116,7 +116,7 @@ CLAIM = Claim(
     id="symmetric-fixed-point",
     statement="The RC + ReLU and batch-norm (RC + RS + ReLU) maps have a symmetric fixed point "
               "in closed form in n, and it is stable.",
-    source="THEORY.md section 5 (related results); the closed form follows from the "
+    source="docs/theory.md section 5 (related results); the closed form follows from the "
            "arc-cosine kernel (Cho and Saul, NeurIPS 2009) at P = I - 11^T/n",
     precise="G* = (1-rho*) I + rho* 11^T with rho* = (sqrt(n(n-2)) - acos(1/(n-1)))/(pi(n-1)) "
             "is a fixed point of F_hat for RC+ReLU and BN+ReLU, the only non-degenerate one "

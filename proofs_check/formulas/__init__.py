@@ -1,7 +1,7 @@
 r"""Check a researcher's own formula: a proof, a counterexample, or honest agreement.
 
 A *claim* says that a user expression equals a quantity this project derives
-(THEORY.md sections 2-4); one module per kind (:data:`QUANTITIES`, registered in
+(docs/theory.md sections 2-4); one module per kind (:data:`QUANTITIES`, registered in
 :mod:`~proofs_check.formulas.quantities`):
 
 ``kernel`` (:mod:`~proofs_check.formulas.kernel`)

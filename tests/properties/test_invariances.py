@@ -1,7 +1,7 @@
 """Invariances of the mean-field map and exact invariances of the simulator.
 
 Independent routes: each property is a consequence of the definitions in
-THEORY.md (symmetry, homogeneity, what RC and RS do to a row), checked on the
+docs/theory.md (symmetry, homogeneity, what RC and RS do to a row), checked on the
 implementations without any stored expected number.
 
 Scale invariance, derived.  ``S -> c S`` for ``G -> c G``.  RS divides each row

@@ -3,7 +3,7 @@
 Independent route: ``numerics.maps.precise.shape_map`` evaluates ``F_hat`` on the explicit
 ``n x n`` member at 30 digits (its own kernel code and its own RS quadrature);
 the reduced map of ``theory.reduce`` is derived with ``n`` symbolic on the cell
-algebra.  They must agree at concrete n = 3, 4, 7 (THEORY.md section 4).
+algebra.  They must agree at concrete n = 3, 4, 7 (docs/theory.md section 4).
 """
 
 from __future__ import annotations

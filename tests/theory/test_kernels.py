@@ -109,7 +109,7 @@ def test_diagonal_kernels_by_symbolic_integration(name: str) -> None:
 
 
 def test_relu_kernel_is_cho_saul_arccosine() -> None:
-    """Literature: Cho and Saul (2009), arc-cosine kernel of degree 1 (THEORY.md)."""
+    """Literature: Cho and Saul (2009), arc-cosine kernel of degree 1 (docs/theory.md)."""
     c = sp.Symbol("c")
     t = sp.acos(c)
     literature = (sp.sin(t) + (sp.pi - t) * sp.cos(t)) / (2 * sp.pi)

@@ -1,6 +1,6 @@
 """Jacobian of F_hat: independent routes.
 
-* the symbolic eigenvalue n^2/(n^2-2n+2) of theory.spectrum (THEORY.md; derived with n
+* the symbolic eigenvalue n^2/(n^2-2n+2) of theory.spectrum (docs/theory.md; derived with n
   symbolic by SymPy) at the cluster+odd fixed point of RC+ReLU, substituted at n = 4, 5, 7;
 * a float-free check: the full Jacobian's eigenvalues equal the union of the symmetry
   blocks (projection onto isotypic components), n = 3..6;

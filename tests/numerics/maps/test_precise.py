@@ -159,7 +159,7 @@ def test_rs_with_duplicate_and_zero_points():
 @pytest.mark.parametrize("act", ["step", "sign"])
 @pytest.mark.parametrize("rc", [False, True])
 def test_degree_zero_with_rs_equals_plain_map(act, rc):
-    """Route: THEORY.md: phi(c y) = phi(y) for c > 0, so RS changes nothing."""
+    """Route: docs/theory.md: phi(c y) = phi(y) for c > 0, so RS changes nothing."""
     G = _random_gram(4, 2)
     pre = "rc," if rc else ""
     a = mean_field_map(G, pre + "rs,nl", act, dps=30)

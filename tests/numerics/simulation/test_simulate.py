@@ -82,7 +82,7 @@ def _cluster_odd_gram(n: int) -> np.ndarray:
 
 @pytest.mark.parametrize("layer", ["rc,nl", "rc,rs,nl"])
 def test_cluster_odd_is_absorbing_under_rc_relu(layer):
-    # THEORY.md claim 5: RC makes cluster and odd point antipodal, ReLU gives
+    # docs/theory.md claim 5: RC makes cluster and odd point antipodal, ReLU gives
     # them disjoint supports, so the configuration is kept exactly, any W.
     r = simulate(SimulationConfig(n=5, width=12, depth=200, layer=layer, trials=6, seed=2,
                                   every=50, initial_gram=_cluster_odd_gram(5)))
