@@ -7,7 +7,8 @@ one pre-activation row, ``V_phi`` the kernel of an activation, ``F`` the
 mean-field map and ``F_hat = n F / tr F`` the shape map.
 """
 
-from theory.activations import Activation, get_activation, list_activations
+import importlib
+
 from theory.errors import (
     BnverifyError,
     ExpressionError,
@@ -17,7 +18,31 @@ from theory.errors import (
     PrecisionError,
     UnknownNameError,
 )
-from theory.layers import LayerKind, parse_layer
+
+#: Public names defined by modules that import SymPy -> their module, imported on first
+#: access (PEP 562) so that ``import theory.errors`` (every package's errors, the
+#: command line's start-up) loads no SymPy.  ``theory`` imports nothing above it, so
+#: this is its own copy of :func:`numerics.lazy.lazy_exports` in miniature.
+_LAZY = {
+    "Activation": "activations",
+    "get_activation": "activations",
+    "list_activations": "activations",
+    "LayerKind": "layers",
+    "parse_layer": "layers",
+}
+
+
+def __getattr__(name: str) -> object:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Activation",

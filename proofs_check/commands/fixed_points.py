@@ -24,9 +24,6 @@ from numerics.precision import DEFAULT_DPS
 from theory.errors import NotClosedFormError, PrecisionError
 from theory.serialize import mp_str
 
-HELP = ("fixed points of the shape map F_hat in a family at concrete n, with labelled Jacobian "
-        "eigenvalues and certified stability")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, required=True, help="batch size n")

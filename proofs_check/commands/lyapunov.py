@@ -8,8 +8,6 @@ from numerics.simulation.lyapunov import LyapunovConfig, LyapunovResult, lyapuno
 from proofs_check.commands.simulate import ProgressBar, add_common
 from theory.errors import InvalidInputError
 
-HELP = "finite-width Lyapunov exponents of the cluster + odd or symmetric configuration"
-
 
 def _widths(text: str) -> list[int]:
     try:

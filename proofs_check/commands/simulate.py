@@ -11,8 +11,6 @@ from pathlib import Path
 from numerics.simulation.simulate import SimulationConfig, SimulationResult, simulate
 from theory.errors import InvalidInputError
 
-HELP = "simulate deep random networks at finite width: clusters, merges, cluster + odd"
-
 
 class ProgressBar:
     """A tiny progress bar on stderr, shown only on a terminal and after ``delay`` seconds."""
