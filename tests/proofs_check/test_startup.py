@@ -1,4 +1,4 @@
-"""A fast start: ``bnverify --help`` and ``bnverify map --help`` load no heavy library.
+"""A fast start: ``bnverify --help`` and the light commands' ``--help`` load no heavy library.
 
 Each case runs the command line's :func:`~proofs_check.cli.main` in a fresh
 interpreter and lists the heavy modules it left in ``sys.modules`` (SymPy,
@@ -42,7 +42,8 @@ def _heavy_after(argv: list[str]) -> list[str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["map", "--help"], []])
+@pytest.mark.parametrize("argv", [["--help"], [], ["map", "--help"], ["simulate", "--help"],
+                                  ["lyapunov", "--help"], ["derive", "--help"]])
 def test_help_loads_no_heavy_library(argv):
     assert _heavy_after(argv) == []
 
