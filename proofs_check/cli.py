@@ -125,6 +125,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "parameter": "--parameter",
     "point": "--point",
     "quantity": "--quantity",
+    "renormalise": "--renormalise",
     "rho": "--rho",
     "scheduler": "--scheduler",
     "seed": "--seed",

@@ -89,3 +89,21 @@ class NotClosedFormError(BnverifyError):
     Raised, for example, for the kernel of a user-given activation: its map is
     then evaluated numerically by ``numerics``.
     """
+
+
+class NonFiniteError(InvalidInputError, PrecisionError):
+    """A NaN, an infinity, an overflow or an underflow met where a result was due.
+
+    Raised instead of returning the non-finite value: an activation not defined
+    (or overflowing) at a pre-activation, a Gram matrix that leaves float64 range
+    after many layers, a log-growth that is not a number.  ``parameter`` names
+    the Python parameter to change (``"activation"``, ``"depth"``,
+    ``"renormalise"``, ...; None when no single one is to blame) so that the
+    command line can name its flag.  A subclass of both
+    :class:`InvalidInputError` (the input caused it) and :class:`PrecisionError`
+    (the float64 result lost its meaning).
+    """
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter

@@ -35,6 +35,16 @@ Jacobian):
 Rates are reported per trial (mean of the per-layer log growth after
 ``burn_in`` layers); the summary is the mean over trials with a Student-t 95%
 interval.
+
+No non-finite value is ever averaged into a rate.  A ``-inf`` growth is an
+*exact return* (the distance back at rounding level, counted in
+``annihilated_fraction``) and a left-out layer is a *degenerate* one (a zero
+cluster or odd point, counted in ``degenerate_layers``); anything else that is
+not finite (an activation giving NaN or inf, a representation leaving float64
+range, a NaN distance) raises :class:`theory.errors.NonFiniteError`.  Homogeneous
+layers are rescaled by exact powers of two
+(:func:`numerics.simulation.float_range.rescale`; every distance here is
+scale-free, so the rates are unchanged), so any depth stays in range.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ import numpy as np
 
 from numerics.parameters import check_float, check_int
 from numerics.simulation import mean_field_rates
+from numerics.simulation.float_range import check_range, is_homogeneous, rescale
 from numerics.simulation.sampling import LayerSampler, check_ensemble, single_blas_thread
 from numerics.simulation.simulate import batch_from_gram
 from numerics.simulation.statistics import (
@@ -58,7 +69,7 @@ from numerics.simulation.statistics import (
     tie_representatives,
 )
 from theory.activations import get_activation
-from theory.errors import BnverifyError, InvalidInputError, UnknownNameError
+from theory.errors import BnverifyError, InvalidInputError, NonFiniteError, UnknownNameError
 from theory.layers import parse_layer
 
 __all__ = [
@@ -203,6 +214,50 @@ def _exponent(name: str, units: str, growth: np.ndarray) -> Exponent:
     return Exponent(name, units, m.mean, m.ci, per_trial.tolist(), ann, nd)
 
 
+class _Stepper:
+    """One layer for a Lyapunov run: sample, rescale exactly if homogeneous, check the range.
+
+    ``step(*Ys)`` pushes each batch through the *same* draws when given several
+    (the twin trajectories of the symmetric experiment) and rescales them all by
+    the first one's power of two.
+    """
+
+    def __init__(self, cfg: LyapunovConfig, d: int, rng: np.random.Generator) -> None:
+        self.sampler = LayerSampler(cfg.n, d, cfg.trials, cfg.layer, cfg.activation,
+                                    cfg.weights, cfg.sigma_w2, cfg.eps, rng)
+        self.rng = rng
+        self.activation = self.sampler.activation
+        self.homogeneous = is_homogeneous(self.sampler.layer, self.activation)
+
+    def step(self, layer: int, *Ys: np.ndarray) -> list[np.ndarray]:
+        out = []
+        state = copy.deepcopy(self.rng.bit_generator.state) if len(Ys) > 1 else None
+        for k, Y in enumerate(Ys):
+            if k:
+                self.rng.bit_generator.state = state
+            Y, _ = self.sampler.step(Y)
+            out.append(Y)
+        if self.homogeneous and all(np.all(np.isfinite(Y)) for Y in out):
+            log2 = np.zeros(out[0].shape[0], dtype=np.int64)
+            out[0] = rescale(out[0], log2)
+            out[1:] = [np.ldexp(Y, -log2[:, None, None]) for Y in out[1:]]
+        for Y in out:
+            check_range(Y, layer, self.activation, self.homogeneous)
+        return out
+
+
+def _check_finite(values: np.ndarray, skip: np.ndarray, name: str, layer: int) -> None:
+    """Refuse a NaN or infinite distance (outside the ``skip`` trials) before it becomes a rate."""
+    bad = ~np.isfinite(values) & ~skip
+    if bad.any():
+        t = int(np.nonzero(bad)[0][0])
+        raise NonFiniteError(
+            f"the {name} distance is {values[t]} at layer {layer} (trial {t}): no rate "
+            "can be formed from it; check activation, sigma_w2 and delta",
+            parameter="activation",
+        )
+
+
 def _unit_rows(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
@@ -257,11 +312,10 @@ def _run_cluster_odd(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
                      tick: Callable[[], None]) -> tuple[dict[str, Exponent], dict]:
     T, n = cfg.trials, cfg.n
     tol = orthogonality_tolerance(d, n)
-    sampler = LayerSampler(n, d, T, cfg.layer, cfg.activation, cfg.weights, cfg.sigma_w2,
-                           cfg.eps, rng)
+    stepper = _Stepper(cfg, d, rng)
     # invariance of the exact configuration under one layer
     Y0 = _configuration(rng, T, n, d)
-    Y1, _ = sampler.step(Y0.copy())
+    (Y1,) = stepper.step(1, Y0.copy())
     stays = cluster_odd_test(Y1, tie_representatives(Y1)).cluster_odd
     checks = {"invariant_fraction": float(stays.mean())}
 
@@ -270,7 +324,7 @@ def _run_cluster_odd(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
     Y = _spread_reset(Y0.copy(), delta2, rng)
     g_spread = np.empty((cfg.depth, T))
     for layer in range(cfg.depth):
-        Y, _ = sampler.step(Y)
+        (Y,) = stepper.step(layer + 1, Y)
         cbar = Y[:, : n - 1].mean(axis=1)
         s = Y[:, : n - 1] - cbar[:, None, :]
         bad = _degenerate(Y)
@@ -280,6 +334,7 @@ def _run_cluster_odd(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
             s = Y[:, : n - 1] - cbar[:, None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             S = (s * s).sum(axis=(1, 2)) / (cbar * cbar).sum(axis=1)
+            _check_finite(S, bad, "cluster spread", layer + 1)
             dead = ~(np.sqrt(S) > tol) & ~bad
             g_spread[layer] = np.where(bad, np.nan,
                                        np.where(dead, -np.inf, np.log(S / delta2)))
@@ -294,10 +349,11 @@ def _run_cluster_odd(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
     _set_cos(Y, np.full(T, cfg.delta))
     g_odd = np.empty((cfg.depth, T))
     for layer in range(cfg.depth):
-        Y, _ = sampler.step(Y)
+        (Y,) = stepper.step(layer + 1, Y)
         bad = _degenerate(Y)
         with np.errstate(divide="ignore", invalid="ignore"):
             gam = _cos(Y)
+            _check_finite(gam, bad, "odd cosine", layer + 1)
             dead = ~(np.abs(gam) > tol) & ~bad
             g_odd[layer] = np.where(bad, np.nan,
                                     np.where(dead, -np.inf, np.log(np.abs(gam) / cfg.delta)))
@@ -326,8 +382,7 @@ def _shape(Y: np.ndarray) -> np.ndarray:
 def _run_symmetric(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
                    tick: Callable[[], None]) -> tuple[dict[str, Exponent], dict]:
     T, n = cfg.trials, cfg.n
-    sampler = LayerSampler(n, d, T, cfg.layer, cfg.activation, cfg.weights, cfg.sigma_w2,
-                           cfg.eps, rng)
+    stepper = _Stepper(cfg, d, rng)
     G0 = (1 - cfg.rho) * np.eye(n) + cfg.rho * np.ones((n, n))
     Y = batch_from_gram(rng, G0, T, d)
     V = rng.standard_normal(Y.shape)
@@ -337,11 +392,9 @@ def _run_symmetric(cfg: LyapunovConfig, d: int, rng: np.random.Generator,
     Yp = Y + (Yp - Y) * (cfg.delta / dist)[:, None, None]
     growth = np.empty((cfg.depth, T))
     for layer in range(cfg.depth):
-        state = copy.deepcopy(rng.bit_generator.state)
-        Y, _ = sampler.step(Y)
-        rng.bit_generator.state = state
-        Yp, _ = sampler.step(Yp)
+        Y, Yp = stepper.step(layer + 1, Y, Yp)
         dist = np.linalg.norm(_shape(Yp) - _shape(Y), axis=(1, 2))
+        _check_finite(dist, np.zeros(T, dtype=bool), "symmetric", layer + 1)
         dead = ~(dist > orthogonality_tolerance(d, n))
         with np.errstate(divide="ignore"):
             growth[layer] = np.where(dead, -np.inf, np.log(dist / cfg.delta))

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numerics.simulation.float_range import check_activation_values
 from numerics.simulation.statistics import tie_representatives
 from theory.activations import Activation, get_activation
 from theory.errors import InvalidInputError, UnknownNameError
@@ -242,7 +243,9 @@ def apply_components(
       ``h_{k,1} + mean_i (h_{k,i} - h_{k,1})`` so that equal points give exactly 0.
     * RS: ``h_k <- h_k / sqrt(|h_k|^2 / n + eps)``.  With ``eps = 0`` a row that
       is exactly zero is left at zero (never 0/0) and counted.
-    * NL: ``phi`` entrywise.
+    * NL: ``phi`` entrywise; a NaN or inf from a finite pre-activation raises
+      :class:`theory.errors.NonFiniteError` (see
+      :func:`numerics.simulation.float_range.check_activation_values`).
 
     Returns the new array and, per trial, the number of all-zero rows met by RS
     (zeros when RS is off).  Entrywise operations with a per-row shared scalar
@@ -266,7 +269,10 @@ def apply_components(
         if activation.kernel_family == "abrelu" and activation.slopes == (0, 1):
             np.maximum(H, 0.0, out=H)
         else:
-            H = activation.numpy(H)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                out = activation.numpy(H)
+            check_activation_values(H, out, activation)
+            H = out
     return H, zero_rows
 
 

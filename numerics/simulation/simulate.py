@@ -13,6 +13,26 @@ Initial batch: by default ``n`` points with i.i.d. ``N(0, 1)`` coordinates
 ``X0 = sqrt(d) U C`` with ``C^T C = G0`` and ``U`` a uniformly random
 orthonormal ``n``-frame per trial (equal rows of ``G0`` give bitwise-identical
 points); or given points.
+
+Float range (:mod:`numerics.simulation.float_range`).  Homogeneous runs are
+rescaled internally by exact powers of two, so their dynamics never leave
+float64 range; ``log2_scale`` records the factor.  What is *reported* is chosen
+by ``renormalise``:
+
+* ``renormalise=False`` (default): Gram matrices at the true scale,
+  ``G = X^T X / d``; a Gram matrix that overflows, or whose non-zero entries
+  underflow, is refused with :class:`theory.errors.NonFiniteError` naming the
+  layer where it left the range (never reported as inf or as zeros).
+* ``renormalise=True``: each reported Gram matrix is scaled by an exact power of
+  two into ``max |G_ij| in [1/2, 1)`` and ``gram_log2_scale`` gives the power: the true
+  Gram matrix is ``2^gram_log2_scale`` times the reported one.  Its shape
+  ``n G / tr G`` is bitwise that of the true Gram matrix.  The run itself is the
+  same (same draws, same arithmetic, same merges) as with ``renormalise=False``.
+
+Non-finite values are never results: an activation that gives NaN or inf at a
+pre-activation, a representation that overflows, or a point that underflows
+next to the others raises ``NonFiniteError`` with the layer.  A non-homogeneous
+activation cannot be rescaled, so ``renormalise`` does not help it.
 """
 
 from __future__ import annotations
@@ -24,11 +44,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numerics.parameters import check_float, check_int
+from numerics.simulation.float_range import (
+    check_range,
+    is_homogeneous,
+    leaves_range,
+    normalised_gram,
+    rescale,
+    true_gram,
+)
 from numerics.simulation.sampling import LayerSampler, check_ensemble, copy_ties, single_blas_thread
 from numerics.simulation.statistics import (
     MeanCI,
     cluster_odd_test,
-    gram,
     groups,
     mean_interval,
     merges,
@@ -36,13 +63,12 @@ from numerics.simulation.statistics import (
     wilson_interval,
 )
 from theory.activations import get_activation
-from theory.errors import GramError, InvalidInputError, PrecisionError
+from theory.errors import GramError, InvalidInputError
 from theory.layers import parse_layer
 
 __all__ = [
     "batch_from_gram",
     "initial_batch",
-    "LOG2_RANGE",
     "simulate",
     "SimulationConfig",
     "SimulationResult",
@@ -50,20 +76,14 @@ __all__ = [
     "TrialRecord",
 ]
 
-#: homogeneous runs are rescaled by an exact power of two when max|x| leaves
-#: ``[2^-LOG2_RANGE, 2^LOG2_RANGE]`` (ties, signs and shapes are unchanged).
-LOG2_RANGE = 256
-
-
-
-
-
 @dataclass
 class SimulationConfig:
     """Parameters of a run (validated on construction; bad values raise ``InvalidInputError``).
 
     ``every = 0`` records only the final layer; ``every = K`` records layers
-    ``0, K, 2K, ...`` and the last one.
+    ``0, K, 2K, ...`` and the last one.  ``renormalise = True`` reports every
+    Gram matrix scaled by an exact power of two (``gram_log2_scale``), so that
+    deep runs at any ``sigma_w2`` can be reported; see the module docstring.
     """
 
     n: int = 8
@@ -79,6 +99,7 @@ class SimulationConfig:
     eps: float = 0.0
     initial_gram: list | np.ndarray | None = None
     initial_points: list | np.ndarray | None = None
+    renormalise: bool = False
 
     def __post_init__(self) -> None:
         self.n = check_int("n", self.n, 2)
@@ -93,13 +114,16 @@ class SimulationConfig:
         self.activation = get_activation(self.activation).name
         if self.seed is not None:
             self.seed = check_int("seed", self.seed, 0)
+        if not isinstance(self.renormalise, bool | np.bool_):
+            raise InvalidInputError(f"renormalise must be True or False, got {self.renormalise!r}")
+        self.renormalise = bool(self.renormalise)
 
     def to_json(self) -> dict:
         return {
             "n": self.n, "width": self.width, "depth": self.depth, "layer": self.layer,
             "activation": self.activation, "trials": self.trials, "seed": self.seed,
             "weights": self.weights, "every": self.every, "sigma_w2": self.sigma_w2,
-            "eps": self.eps,
+            "eps": self.eps, "renormalise": self.renormalise,
         }
 
 
@@ -187,6 +211,7 @@ class TrialRecord:
     first_cluster_odd_layer: int | None
     rs_zero_rows: int
     log2_scale: int
+    gram_log2_scale: int = 0
     history: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -196,6 +221,7 @@ class TrialRecord:
             "odd_norm_ratio": self.odd_norm_ratio, "odd_cos": self.odd_cos,
             "first_cluster_odd_layer": self.first_cluster_odd_layer,
             "rs_zero_rows": self.rs_zero_rows, "log2_scale": self.log2_scale,
+            "gram_log2_scale": self.gram_log2_scale,
         }
         if self.history:
             out["history"] = self.history
@@ -289,16 +315,17 @@ def _simulate(
 
     Raises
     ------
-    PrecisionError
-        If a value overflows to inf/NaN (a non-homogeneous activation whose
-        values blow up).
+    NonFiniteError
+        If the activation gives NaN or inf, the representation overflows or a
+        point underflows (any activation), or a reported Gram matrix leaves
+        float64 range without ``renormalise`` (see the module docstring).
     """
     rng = np.random.default_rng(config.seed)
     kind = parse_layer(config.layer)
     act = get_activation(config.activation)
     T, n, d = config.trials, config.n, config.width
     sampler = LayerSampler(n, d, T, kind, act, config.weights, config.sigma_w2, config.eps, rng)
-    homogeneous = (not kind.nl) or act.degree in (0, 1)
+    homogeneous = is_homogeneous(kind, act)
     Y = initial_batch(config, rng)
     rep = tie_representatives(Y)
     log2_scale = np.zeros(T, dtype=np.int64)
@@ -310,13 +337,21 @@ def _simulate(
     co = cluster_odd_test(Y, rep)
     first_co[co.cluster_odd] = 0
 
+    out_since = np.full(T, -1)  # first layer of the current stretch out of float64 range
+
+    def reported(layer: int, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if config.renormalise:
+            return normalised_gram(Y, log2_scale)
+        return true_gram(Y, log2_scale, layer, out_since), np.zeros(T, dtype=np.int64)
+
     def record(layer: int, Y: np.ndarray, rep: np.ndarray, co) -> None:
-        G = gram(Y) * np.exp2(2.0 * log2_scale)[:, None, None]
+        G, k2 = reported(layer, Y)
         k = int(co.cluster_odd.sum())
         by_layer.append({"layer": layer, "cluster_odd_fraction": k / T,
                          "cluster_odd_ci": _interval(k, T)})
         for t in range(T):
-            histories[t].append({"layer": layer, "gram": G[t], "clusters": groups(rep[t]),
+            histories[t].append({"layer": layer, "gram": G[t], "gram_log2_scale": int(k2[t]),
+                                 "clusters": groups(rep[t]),
                                  "cluster_odd": bool(co.cluster_odd[t])})
 
     if config.every:
@@ -325,19 +360,12 @@ def _simulate(
         with np.errstate(over="ignore", invalid="ignore"):
             Y, zr = sampler.step(Y, rep)
         zero_rows += zr
-        if not np.all(np.isfinite(Y)):
-            bad = int(np.nonzero(~np.all(np.isfinite(Y), axis=(1, 2)))[0][0])
-            raise PrecisionError(
-                f"values overflowed to inf/NaN at layer {layer} (trial {bad}); "
-                f"activation {act.name!r} with layer {kind.name!r} is not bounded"
-            )
-        if homogeneous:
-            m = np.abs(Y).max(axis=(1, 2))
-            e = np.frexp(np.where(m > 0, m, 1.0))[1]
-            shift = np.where(np.abs(e) > LOG2_RANGE, e, 0)
-            if np.any(shift):
-                Y = np.ldexp(Y, -shift[:, None, None])
-                log2_scale += shift
+        if homogeneous and np.all(np.isfinite(Y)):
+            Y = rescale(Y, log2_scale)
+        check_range(Y, layer, act, homogeneous)
+        out = leaves_range(Y, log2_scale)
+        out_since[~out] = -1
+        out_since[out & (out_since < 0)] = layer
         new_rep = tie_representatives(Y)
         if np.any(new_rep != rep):
             for t, events in enumerate(merges(rep, new_rep)):
@@ -354,7 +382,7 @@ def _simulate(
         if progress is not None:
             progress(layer, config.depth)
 
-    G = gram(Y) * np.exp2(2.0 * log2_scale)[:, None, None]
+    G, k2 = reported(config.depth, Y)
     records = []
     for t in range(T):
         shape = bool(co.shape[t])
@@ -366,7 +394,7 @@ def _simulate(
             odd_cos=_opt(co.cos[t]) if shape else None,
             first_cluster_odd_layer=int(first_co[t]) if first_co[t] >= 0 else None,
             rs_zero_rows=int(zero_rows[t]), log2_scale=int(log2_scale[t]),
-            history=histories[t],
+            gram_log2_scale=int(k2[t]), history=histories[t],
         ))
     summary = summarise(records, co, first_co, T)
     summary["by_layer"] = by_layer

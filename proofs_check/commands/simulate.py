@@ -76,6 +76,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also record Gram and clusters every K layers (default 0: final only)")
     parser.add_argument("--input", type=Path, default=None,
                         help='JSON file {"gram": n x n} or {"points": n lists of width numbers}')
+    parser.add_argument("--renormalise", action="store_true",
+                        help="report each Gram matrix scaled by an exact power of two "
+                             "(gram_log2_scale), so deep runs at any --sigma-w2 stay in "
+                             "float range; without it a Gram matrix out of range is an error")
 
 
 def _read_input(path: Path) -> dict:
@@ -97,7 +101,8 @@ def run(args: argparse.Namespace) -> SimulationResult:
     config = numerics.SimulationConfig(
         n=args.n, width=args.width, depth=args.depth, layer=args.layer,
         activation=args.activation, trials=args.trials, seed=args.seed, weights=args.weights,
-        every=args.every, sigma_w2=args.sigma_w2, eps=args.eps, **extra,
+        every=args.every, sigma_w2=args.sigma_w2, eps=args.eps, renormalise=args.renormalise,
+        **extra,
     )
     bar = ProgressBar("simulate")
     try:

@@ -37,13 +37,19 @@ def _recorded_layers(history: list[dict], depth: int) -> list[int]:
     return [h["layer"] for h in history] if history else [depth]
 
 
-def _simulate_task(task: Task) -> SimulationResult:
-    """The :func:`simulate` run of one task (its cell, trial chunk and seed)."""
+def _simulate_task(task: Task, renormalise: bool = False) -> SimulationResult:
+    """The :func:`simulate` run of one task (its cell, trial chunk and seed).
+
+    ``renormalise`` only changes how the Gram matrices are reported (scaled into float
+    range, the log-scale kept apart); the run itself is the same.  The cluster + odd
+    statistic never reads the Gram's scale, so it asks for it: deep runs then never stop
+    on a Gram that would leave float range.
+    """
     c, cfg = task.cell, task.config
     return simulate(SimulationConfig(
         n=c.n, width=c.width, depth=c.depth, layer=c.layer, activation=c.activation,
         trials=task.trials, seed=task.seed, weights=cfg.weights, every=cfg.every_for(c.depth),
-        sigma_w2=cfg.sigma_w2, eps=cfg.eps))
+        sigma_w2=cfg.sigma_w2, eps=cfg.eps, renormalise=renormalise))
 
 
 def _cluster_odd_task(task: Task) -> dict:
@@ -53,7 +59,7 @@ def _cluster_odd_task(task: Task) -> dict:
     merges of each mechanism up to ``L``; per trial: the first-hitting depth.
     """
     c = task.cell
-    recs = _simulate_task(task).trials
+    recs = _simulate_task(task, renormalise=True).trials
     layers = _recorded_layers(recs[0].history, c.depth)
     if recs[0].history:
         in_config = [sum(r.history[k]["cluster_odd"] for r in recs) for k in range(len(layers))]
