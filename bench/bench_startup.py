@@ -31,10 +31,10 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) of one subprocess ``python *argv``."""
+def run_once(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one subprocess ``python *argv`` run in ``cwd``."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *argv], env=env,
+    proc = subprocess.Popen([sys.executable, *argv], env=env, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -56,7 +56,7 @@ def main() -> None:
     wall: dict[str, list[float]] = {k: [] for k in COMMANDS}
     for _ in range(max(args.runs, 5)):
         for label, argv in COMMANDS.items():
-            c, w = run_once(argv, env)
+            c, w = run_once(argv, env, args.pythonpath)  # -m puts the cwd first on sys.path
             cpu[label].append(c)
             wall[label].append(w)
     med = {k: statistics.median(v) for k, v in cpu.items()}
