@@ -25,7 +25,7 @@ and the subpackages :mod:`numerics.maps`, :mod:`numerics.jacobian`,
 :mod:`numerics.fixed_points`, :mod:`numerics.simulation`.
 """
 
-from numerics.lazy import lazy_exports
+from theory.lazy import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "MapResult": "maps.precise", "mean_field_map": "maps.precise",

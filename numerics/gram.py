@@ -27,7 +27,8 @@ covariance, ``F_hat`` when ``tr F = 0``) is decided by the map.
 Entries may be ints, floats, decimal strings (``"0.1"``, ``"1e-30"``,
 ``"1/3"``), :class:`fractions.Fraction`, mpmath or SymPy numbers.  They are
 held exactly as rationals (:func:`exact_gram`), so that a decimal string keeps
-all its digits whatever the working precision later.
+all its digits whatever the working precision later.  SymPy is not imported here
+(reading a Gram file stays cheap): its numbers are recognised once it is loaded.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from theory.errors import BnverifyError, GramError, InvalidInputError
 
@@ -95,9 +96,10 @@ def to_fraction(x: Any, *, where: str = "value") -> Fraction:
                 raise GramError(f"{where} is {x} (NaN or infinity are not allowed)")
             sign, man, exp, _ = x._mpf_  # man_exp drops the sign
             return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** exp
-        if isinstance(x, sp.Rational):
+        sp = sys.modules.get("sympy")  # a SymPy number exists only once SymPy is loaded
+        if sp is not None and isinstance(x, sp.Rational):
             return Fraction(int(x.p), int(x.q))
-        if isinstance(x, sp.Basic) and x.is_number and x.is_real:
+        if sp is not None and isinstance(x, sp.Basic) and x.is_number and x.is_real:
             if not x.is_finite:
                 raise GramError(f"{where} is {x} (NaN or infinity are not allowed)")
             with mpmath.workdps(40):
@@ -114,7 +116,8 @@ def to_fraction(x: Any, *, where: str = "value") -> Fraction:
 def _rows(G: Any, what: str) -> list[list[Any]]:
     if isinstance(G, mpmath.matrix):
         return [[G[i, j] for j in range(G.cols)] for i in range(G.rows)]
-    if isinstance(G, sp.MatrixBase):
+    sp = sys.modules.get("sympy")  # a SymPy matrix exists only once SymPy is loaded
+    if sp is not None and isinstance(G, sp.MatrixBase):
         return [list(G.row(i)) for i in range(G.rows)]
     if isinstance(G, np.ndarray):
         if G.ndim != 2:

@@ -46,6 +46,7 @@ import sympy as sp
 
 from numerics.arith import arb_to_mpf, flint, workprec
 from numerics.balls import acb_function, kinks, polynomial_envelope, real_value, resolve
+from numerics.precision import HERMITE_ORDER
 from theory.activations import Activation, X, get_activation
 from theory.errors import InvalidInputError, NotEnclosableError
 
@@ -64,7 +65,7 @@ __all__ = [
 #: Upper bound on the constant of Cramer's inequality ``|He_k(x)| e^{-x^2/4} <= C sqrt(k!)``.
 CRAMER_CONSTANT = Fraction(109, 100)
 #: Default truncation order ``K``.
-DEFAULT_ORDER = 60
+DEFAULT_ORDER = HERMITE_ORDER
 #: Default working digits of the coefficients.
 DEFAULT_DPS = 30
 

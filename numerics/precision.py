@@ -28,6 +28,7 @@ import mpmath
 from theory.errors import PrecisionError
 
 __all__ = [
+    "HERMITE_ORDER",
     "current_dps",
     "DEFAULT_DPS",
     "digits_of",
@@ -46,6 +47,8 @@ MIN_DPS = 15
 MAX_DPS = 1000
 #: Default number of digits of results.
 DEFAULT_DPS = 30
+#: Default truncation order ``K`` of the Hermite (Mehler) series of :mod:`numerics.hermite`.
+HERMITE_ORDER = 60
 #: Extra digits carried internally on top of the requested ones.
 GUARD_DIGITS = 10
 

@@ -1,12 +1,15 @@
 """The ``bnverify`` command line: argument parsing, printing and the one error boundary.
 
-Each subcommand lives in ``proofs_check/commands/<name>.py`` and defines
-``HELP`` (one line), ``add_arguments(parser)`` and ``run(args)``, which returns
-a result object with ``to_json()`` and ``to_text()`` (and optionally an
-``exit_code``); a module may define ``EXIT_1``, the sentence saying when it
-exits 1.  This module adds ``--json`` and ``--debug`` to every subcommand,
-prints the result, and is the only place that turns exceptions into exit
-statuses (:func:`main`):
+Each subcommand lives in ``proofs_check/commands/<module>.py`` and defines
+``add_arguments(parser)`` and ``run(args)``, which returns a result object with
+``to_json()`` and ``to_text()`` (and optionally an ``exit_code``); a module may
+define ``EXIT_1``, the sentence saying when it exits 1.  The registry
+:data:`COMMANDS` gives each subcommand its module and its one-line help, so that
+``bnverify --help`` imports no command module and ``bnverify CMD ...`` imports
+only CMD's (a fast start: SymPy, ``scipy.stats`` and matplotlib are loaded only
+by the commands that use them).  This module adds ``--json`` and ``--debug`` to
+every subcommand, prints the result, and is the only place that turns
+exceptions into exit statuses (:func:`main`):
 
 ====  =====================================================================
 exit  meaning
@@ -35,13 +38,16 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib.util import find_spec
+from typing import NamedTuple
 
 from theory.errors import BnverifyError
 from theory.serialize import to_jsonable
 
 __all__ = [
     "COMMANDS",
+    "Command",
     "EXIT_BAD_INPUT",
     "EXIT_FAILED",
     "EXIT_INTERNAL",
@@ -50,23 +56,46 @@ __all__ = [
     "FILE_ARGUMENTS",
     "PARAMETER_FLAGS",
     "build_parser",
+    "requested",
     "error_line",
     "flag_of",
     "main",
 ]
 
-#: subcommand -> module under proofs_check.commands (the registry: add one line).
-COMMANDS: dict[str, str] = {
-    "derive": "derive",
-    "map": "map",
-    "fixed-points": "fixed_points",
-    "simulate": "simulate",
-    "lyapunov": "lyapunov",
-    "finite-width": "finite_width",
-    "sweep": "sweep",
-    "check": "check",
-    "verify": "verify",
-    "report": "report",
+
+
+class Command(NamedTuple):
+    """A subcommand: its module under ``proofs_check.commands`` and its one-line help."""
+
+    module: str
+    help: str
+
+
+#: subcommand -> (module, help): the registry (add one line).  Importing the module
+#: is deferred until the subcommand is used.
+COMMANDS: dict[str, Command] = {
+    "derive": Command("derive", "derive a family's reduced shape map, closed-form fixed "
+                      "points and labelled eigenvalues"),
+    "map": Command("map", "evaluate the mean-field map F(G) and the shape map "
+                   "F_hat(G) = n F / tr F at any precision"),
+    "fixed-points": Command("fixed_points", "fixed points of the shape map F_hat in a family "
+                            "at concrete n, with labelled Jacobian eigenvalues and certified "
+                            "stability"),
+    "simulate": Command("simulate", "simulate deep random networks at finite width: clusters, "
+                        "merges, cluster + odd"),
+    "lyapunov": Command("lyapunov", "finite-width Lyapunov exponents of the cluster + odd or "
+                        "symmetric configuration"),
+    "finite-width": Command("finite_width", "the O(1/d) finite-width expansion: bias and "
+                            "variance of the mean off-diagonal shape entry per layer"),
+    "sweep": Command("sweep", "run a grid of finite-width simulations on a local pool or a "
+                     "Dask cluster (resumable)"),
+    "check": Command("check", "check the registered claims (docs/theory.md section 5) and print "
+                     "honest verdicts"),
+    "verify": Command("verify", "check your own formula (kernel, reduced map, fixed point, "
+                      "eigenvalue, spectral radius): proved, refuted with a counterexample, "
+                      "or agrees numerically"),
+    "report": Command("report", "run all claims and write DIR/report.md, report.html, "
+                      "results.json and figures/"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -144,18 +173,33 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message}")
 
 
-def _available() -> dict[str, object]:
-    modules = {}
-    for name, module in COMMANDS.items():
-        try:
-            modules[name] = importlib.import_module(f"proofs_check.commands.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"proofs_check.commands.{module}":
-                raise
-    return modules
+def _available() -> dict[str, Command]:
+    """The registered subcommands whose module is installed (found without importing it)."""
+    return {name: c for name, c in COMMANDS.items()
+            if find_spec(f"proofs_check.commands.{c.module}") is not None}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def requested(argv: Sequence[str]) -> str | None:
+    """The subcommand named by ``argv`` (its first non-option word), if registered.
+
+    The top-level options (``--debug``, ``--help``) take no value, so the first
+    word not starting with ``-`` is the subcommand.
+    """
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The ``bnverify`` parser.
+
+    Parameters
+    ----------
+    commands : iterable of str, optional
+        The subcommands whose module is imported and whose arguments are added
+        (default: all); the others are listed with their help only, which is all
+        ``bnverify --help`` shows.
+    """
+    full = set(COMMANDS if commands is None else commands)
     parser = _Parser(
         prog="bnverify",
         description="Verify the mean-field theory of batch normalization: "
@@ -166,9 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="on an error, print the Python traceback on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module in _available().items():
+    for name, command in _available().items():
+        if name not in full:
+            sub.add_parser(name, help=command.help, description=command.help, add_help=False)
+            continue
+        module = importlib.import_module(f"proofs_check.commands.{command.module}")
         one = getattr(module, "EXIT_1", "not used by this command")
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP,
+        p = sub.add_parser(name, help=command.help, description=command.help,
                            epilog=_EXIT_TEXT.format(one=one),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(p)
@@ -274,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
 
     try:
-        parser = build_parser()
+        wanted = requested(argv)
+        parser = build_parser([] if wanted is None else [wanted])
         try:
             args = parser.parse_args(argv)
         except _UsageError as exc:

@@ -76,7 +76,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from numerics.maps.fast import fast_mean_field_map
 from numerics.maps.precise import map_method
@@ -272,7 +272,7 @@ def compare_mean_field(
     estimate = (d2 * means[1] - d1 * means[0]) / (d2 - d1)
     se = np.sqrt((d2 * ses[1]) ** 2 + (d1 * ses[0]) ** 2) / (d2 - d1)
     K = n * (n + 1) // 2
-    q = float(stats.t.ppf(1 - alpha / (2 * K), trials - 1))
+    q = float(special.stdtrit(trials - 1, 1 - alpha / (2 * K)))
     scale = max(1.0, float(np.max(np.abs(means[0]))), float(np.max(np.abs(means[1]))))
     scale = max(scale, float(np.max(np.abs(F))))
     rounding = d2 * EPS * scale * (d2 + d1) / (d2 - d1)
@@ -459,7 +459,7 @@ def fluctuation_scaling(
     slope_se = 1 / math.sqrt(sxx)
     # the weights are estimated from T trials each: Student's t with T - 1 degrees
     # of freedom, not the normal quantile (which assumes known variances)
-    z = float(stats.t.ppf(1 - alpha / 2, trials - 1))
+    z = float(special.stdtrit(trials - 1, 1 - alpha / 2))
     return ShrinkageResult(ws, np.array(mse), np.array(log_se), slope, slope_se,
                            (slope - z * slope_se, slope + z * slope_se))
 

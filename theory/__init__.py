@@ -7,29 +7,16 @@ one pre-activation row, ``V_phi`` the kernel of an activation, ``F`` the
 mean-field map and ``F_hat = n F / tr F`` the shape map.
 """
 
-from theory.activations import Activation, get_activation, list_activations
-from theory.errors import (
-    BnverifyError,
-    ExpressionError,
-    GramError,
-    InvalidInputError,
-    NotClosedFormError,
-    PrecisionError,
-    UnknownNameError,
-)
-from theory.layers import LayerKind, parse_layer
+from theory.lazy import lazy_exports
 
-__all__ = [
-    "Activation",
-    "BnverifyError",
-    "ExpressionError",
-    "GramError",
-    "InvalidInputError",
-    "LayerKind",
-    "NotClosedFormError",
-    "PrecisionError",
-    "UnknownNameError",
-    "get_activation",
-    "list_activations",
-    "parse_layer",
-]
+#: Public names -> their module, imported on first access (PEP 562), so that
+#: ``import theory.errors`` (every package's errors, the command line's start-up) loads
+#: no SymPy.
+__all__, __getattr__, __dir__ = lazy_exports(__name__, {
+    "BnverifyError": "errors", "ExpressionError": "errors", "GramError": "errors",
+    "InvalidInputError": "errors", "NotClosedFormError": "errors",
+    "PrecisionError": "errors", "UnknownNameError": "errors",
+    "Activation": "activations", "get_activation": "activations",
+    "list_activations": "activations",
+    "LayerKind": "layers", "parse_layer": "layers",
+})

@@ -4,6 +4,7 @@
   asked for with :func:`expr_json`; plain ``str(expr)`` parses back with
   :func:`theory.expressions.parse_expression`.
 * mpmath numbers become decimal strings carrying their digits (``mpmath.nstr``).
+* SymPy is imported only when a SymPy object is met (the command line's start-up).
 * NumPy scalars and arrays become Python numbers and nested lists; non-finite
   floats become the strings ``"nan"``, ``"inf"``, ``"-inf"`` (JSON has none).
 """
@@ -12,15 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
-import sympy as sp
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 
 def expr_json(expr: sp.Expr) -> dict[str, str]:
     """``{"text": ..., "latex": ...}`` for a SymPy expression."""
+    import sympy as sp  # lazy: a heavy library this module needs only here
+
     expr = sp.sympify(expr)
     return {"text": sp.sstr(expr), "latex": sp.latex(expr)}
 
@@ -58,6 +64,7 @@ def to_jsonable(obj: Any) -> Any:
         return value
     if isinstance(obj, mpmath.mpf | mpmath.mpc):
         return mpmath.nstr(obj, mpmath.mp.dps)
-    if isinstance(obj, sp.Basic):
-        return sp.sstr(obj)
+    sympy = sys.modules.get("sympy")  # a SymPy object exists only once SymPy is loaded
+    if sympy is not None and isinstance(obj, sympy.Basic):
+        return sympy.sstr(obj)
     return str(obj)

@@ -6,7 +6,7 @@ recentred simplex, closed forms entry by entry, 1-D interval searches) and
 The other modules are the routes and their interval tools (:mod:`~.krawczyk`).
 """
 
-from numerics.lazy import lazy_exports
+from theory.lazy import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "FixedPointSearchResult": "search", "FoundFixedPoint": "search",

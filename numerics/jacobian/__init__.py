@@ -9,7 +9,7 @@
 * :mod:`numerics.jacobian.certify`: interval enclosures of the eigenvalues.
 """
 
-from numerics.lazy import lazy_exports
+from theory.lazy import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "DerivativeResult": "derivatives", "JacobianResult": "derivatives",

@@ -6,7 +6,7 @@
 * :mod:`numerics.maps.quadrature`: the quadrature rules both use.
 """
 
-from numerics.lazy import lazy_exports
+from theory.lazy import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "MapResult": "precise", "map_method": "precise", "mean_field_map": "precise",

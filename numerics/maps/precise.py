@@ -57,6 +57,7 @@ import sympy as sp
 from numerics.gram import exact_gram
 from numerics.hermite import DEFAULT_ORDER, hermite_kernel_matrix
 from numerics.kernels import kernel_matrix_mp
+from numerics.maps.methods import METHODS
 from numerics.maps.quadrature import (
     exp_sinh_halfline,
     gaussian_pair_moment,
@@ -89,8 +90,6 @@ __all__ = [
     "shape_map",
     "shape_of",
 ]
-
-METHODS = ("closed-form", "rs-integral", "gaussian-quadrature", "rqmc", "hermite")
 
 #: Error kinds that are bounds (the others are an estimate and a statistical interval).
 BOUND_KINDS = ("rounding", "quadrature", "certified")

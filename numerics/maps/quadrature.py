@@ -12,7 +12,8 @@
   rule aliases and its refinement differences mean nothing).
 * :func:`rqmc_gaussian_second_moment`: ``E[psi(y) psi(y)^T]``, ``y ~ N(0, A A^T)``,
   by randomized quasi-Monte Carlo (scrambled Sobol', independent randomisations)
-  in float64, with its standard error.
+  in float64, with its standard error (``scipy.stats.qmc`` is imported on the
+  first call: importing this module stays cheap).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 __all__ = [
     "exp_sinh_halfline",
@@ -310,6 +310,9 @@ def rqmc_gaussian_second_moment(
     r = factor.shape[1]
     children = np.random.SeedSequence(seed).spawn(randomizations) if not isinstance(
         seed, np.random.SeedSequence) else seed.spawn(randomizations)
+    # lazy: scipy.stats costs about a second to import and only this route needs it
+    from scipy.stats import qmc
+
     estimates = []
     for child in children:
         sobol = qmc.Sobol(d=r, scramble=True, seed=np.random.default_rng(child))

@@ -13,7 +13,7 @@
   theory of the simulator's mean and covariance.
 """
 
-from numerics.lazy import lazy_exports
+from theory.lazy import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "LayerSampler": "sampling",

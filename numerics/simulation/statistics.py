@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "cluster_odd_test",
@@ -197,7 +197,7 @@ def wilson_interval(k: int, m: int, confidence: float = 0.95) -> tuple[float, fl
         return (math.nan, math.nan)
     if not 0 <= k <= m:
         raise ValueError(f"wilson_interval: need 0 <= k <= m, got k={k}, m={m}")
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(special.ndtri(0.5 + confidence / 2))
     p = k / m
     den = 1 + z * z / m
     centre = (p + z * z / (2 * m)) / den
@@ -235,5 +235,5 @@ def mean_interval(values: Sequence[float] | np.ndarray, confidence: float = 0.95
     if m < 2:
         return MeanCI(mean, None, 1)
     se = float(x.std(ddof=1)) / math.sqrt(m)
-    t = float(stats.t.ppf(0.5 + confidence / 2, m - 1))
+    t = float(special.stdtrit(m - 1, 0.5 + confidence / 2))
     return MeanCI(mean, (mean - t * se, mean + t * se), m)

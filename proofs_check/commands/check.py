@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from proofs_check.claims import list_claims, run_claims, stderr_progress
 from proofs_check.verdict import ClaimResult
 
-HELP = "check the registered claims (docs/theory.md section 5) and print honest verdicts"
 EXIT_1 = "with --strict: a claim is not 'confirmed'"
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "derive a family's reduced shape map, closed-form fixed points and labelled eigenvalues"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--family", required=True,

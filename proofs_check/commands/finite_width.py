@@ -19,9 +19,6 @@ from numerics.simulation.finite_width import (
 )
 from theory.errors import InvalidInputError
 
-HELP = ("the O(1/d) finite-width expansion: bias and variance of the mean off-diagonal "
-        "shape entry per layer")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=4, help="batch size n >= 2 (default 4)")

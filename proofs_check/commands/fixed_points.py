@@ -12,9 +12,6 @@ import argparse
 from numerics.fixed_points.analysis import FixedPointAnalysis, analyse_fixed_points
 from numerics.precision import DEFAULT_DPS
 
-HELP = ("fixed points of the shape map F_hat in a family at concrete n, with labelled Jacobian "
-        "eigenvalues and certified stability")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, required=True, help="batch size n")

@@ -1,14 +1,20 @@
-"""``bnverify lyapunov``: finite-width Lyapunov exponents, with a width scan."""
+"""``bnverify lyapunov``: finite-width Lyapunov exponents, with a width scan.
+
+The simulator is reached through the lazy package :mod:`numerics`, so
+``bnverify lyapunov --help`` loads neither SymPy nor the simulator.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from numerics.simulation.lyapunov import LyapunovConfig, LyapunovResult, lyapunov
+import numerics
 from proofs_check.commands.simulate import ProgressBar, add_common
 from theory.errors import InvalidInputError
 
-HELP = "finite-width Lyapunov exponents of the cluster + odd or symmetric configuration"
+if TYPE_CHECKING:
+    from numerics.simulation.lyapunov import LyapunovResult
 
 
 def _widths(text: str) -> list[int]:
@@ -35,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> LyapunovResult:
-    config = LyapunovConfig(
+    config = numerics.LyapunovConfig(
         n=args.n, widths=_widths(args.width), depth=args.depth, layer=args.layer,
         activation=args.activation, trials=args.trials, seed=args.seed, at=args.at,
         weights=args.weights, sigma_w2=args.sigma_w2, eps=args.eps, delta=args.delta,
@@ -43,6 +49,6 @@ def run(args: argparse.Namespace) -> LyapunovResult:
     )
     bar = ProgressBar("lyapunov")
     try:
-        return lyapunov(config, progress=bar)
+        return numerics.lyapunov(config, progress=bar)
     finally:
         bar.close()

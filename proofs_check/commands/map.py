@@ -1,19 +1,22 @@
 """``bnverify map``: the mean-field map ``F`` and shape map ``F_hat`` of a Gram matrix.
 
 Reads a JSON nested list, calls :func:`numerics.maps.precise.mean_field_map`, prints the
-result (entries as decimal strings carrying the requested digits).
+result (entries as decimal strings carrying the requested digits).  The map is reached
+through the lazy package :mod:`numerics`, so ``bnverify map --help`` loads no SymPy.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
+import numerics
 from numerics.gram import read_gram_file
-from numerics.hermite import DEFAULT_ORDER
-from numerics.maps.precise import METHODS, MapResult, mean_field_map
-from numerics.precision import DEFAULT_DPS
+from numerics.maps.methods import METHODS
+from numerics.precision import DEFAULT_DPS, HERMITE_ORDER
 
-HELP = "evaluate the mean-field map F(G) and the shape map F_hat(G) = n F / tr F at any precision"
+if TYPE_CHECKING:
+    from numerics.maps.precise import MapResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,12 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=METHODS, default=None,
                         help="evaluation route (default: chosen from the layer and activation; "
                              "'hermite' gives a rigorous bound for layers without RS)")
-    parser.add_argument("--hermite-order", type=int, default=DEFAULT_ORDER, dest="hermite_order",
-                        help=f"truncation order K of the hermite method (default {DEFAULT_ORDER})")
+    parser.add_argument("--hermite-order", type=int, default=HERMITE_ORDER, dest="hermite_order",
+                        help=f"truncation order K of the hermite method (default {HERMITE_ORDER})")
 
 
 def run(args: argparse.Namespace) -> MapResult:
     gram = read_gram_file(args.gram)
-    return mean_field_map(gram, args.layer, args.activation, sigma_w2=args.sigma_w2,
-                          dps=args.dps, seed=args.seed, method=args.method,
-                          hermite_order=args.hermite_order)
+    return numerics.mean_field_map(gram, args.layer, args.activation, sigma_w2=args.sigma_w2,
+                                   dps=args.dps, seed=args.seed, method=args.method,
+                                   hermite_order=args.hermite_order)

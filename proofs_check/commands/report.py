@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from proofs_check.claims import stderr_progress
 
-HELP = "run all claims and write DIR/report.md, report.html, results.json and figures/"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="bnverify-report", metavar="DIR",

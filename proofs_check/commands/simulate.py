@@ -1,4 +1,8 @@
-"""``bnverify simulate``: deep finite-width runs and the cluster + odd statistics."""
+"""``bnverify simulate``: deep finite-width runs and the cluster + odd statistics.
+
+The simulator is reached through the lazy package :mod:`numerics`, so
+``bnverify simulate --help`` loads neither SymPy nor the simulator.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from numerics.simulation.simulate import SimulationConfig, SimulationResult, simulate
+import numerics
 from theory.errors import InvalidInputError
 
-HELP = "simulate deep random networks at finite width: clusters, merges, cluster + odd"
+if TYPE_CHECKING:
+    from numerics.simulation.simulate import SimulationResult
 
 
 class ProgressBar:
@@ -92,7 +98,7 @@ def run(args: argparse.Namespace) -> SimulationResult:
     if args.input is not None:
         data = _read_input(args.input)
         extra = {"initial_gram": data.get("gram"), "initial_points": data.get("points")}
-    config = SimulationConfig(
+    config = numerics.SimulationConfig(
         n=args.n, width=args.width, depth=args.depth, layer=args.layer,
         activation=args.activation, trials=args.trials, seed=args.seed, weights=args.weights,
         every=args.every, sigma_w2=args.sigma_w2, eps=args.eps, renormalise=args.renormalise,
@@ -100,6 +106,6 @@ def run(args: argparse.Namespace) -> SimulationResult:
     )
     bar = ProgressBar("simulate")
     try:
-        return simulate(config, progress=bar)
+        return numerics.simulate(config, progress=bar)
     finally:
         bar.close()

@@ -10,8 +10,6 @@ from typing import TextIO
 from proofs_check.sweeps import STATISTICS, Progress, SweepConfig, SweepResult, sweep
 from theory.errors import InvalidInputError
 
-HELP = "run a grid of finite-width simulations on a local pool or a Dask cluster (resumable)"
-
 
 def _ints(name: str, text: str) -> list[int]:
     try:

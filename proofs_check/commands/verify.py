@@ -20,8 +20,6 @@ from proofs_check.formulas import (
 )
 from theory.errors import InvalidInputError
 
-HELP = ("check your own formula (kernel, reduced map, fixed point, eigenvalue, spectral "
-        "radius): proved, refuted with a counterexample, or agrees numerically")
 EXIT_1 = "a claim is refuted (a certified counterexample is printed)"
 
 

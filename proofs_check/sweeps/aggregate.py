@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from numerics.simulation.lyapunov import Exponent, mean_field_value
 from numerics.simulation.statistics import mean_interval, wilson_interval
@@ -62,7 +62,7 @@ def _t_ci(count: int, mean: float, m2: float) -> list[float] | None:
     if count < 2:
         return None
     se = math.sqrt(m2 / (count - 1) / count)
-    t = float(stats.t.ppf(0.5 + CONFIDENCE / 2, count - 1))
+    t = float(special.stdtrit(count - 1, 0.5 + CONFIDENCE / 2))
     return [mean - t * se, mean + t * se]
 
 

@@ -1,4 +1,4 @@
-"""Lazy public names for a package's ``__init__`` (PEP 562).
+"""Lazy public names for a package's ``__init__`` (PEP 562), for all three packages.
 
 A package lists its public API as ``name -> module`` and gets a module-level
 ``__getattr__`` that imports the defining module on first access, so
