@@ -99,6 +99,15 @@ class PairKernel:
         """``(V_ii, dV_ii/dS_ii)`` at variance ``s``."""
         raise NotImplementedError
 
+    def _angle(self, ops: Ops, sii: Any, sjj: Any, sij: Any, D: Any
+               ) -> tuple[Any, Any, Any, Any, Any]:
+        """``(pi, a, b, sqrt D, t)`` with ``t = atan2(sqrt D, S_ij)`` (the two-slope families)."""
+        if D is None:
+            D = sii * sjj - sij * sij
+        a, b = (ops.const(x) for x in self.slopes)
+        root = ops.sqrtpos(D)
+        return ops.pi(), a, b, root, ops.atan2_sqrt(root, sij)
+
 
 class ABReLU(PairKernel):
     """``phi = a min(x, 0) + b max(x, 0)`` (degree 1; formulas in the module docstring)."""
@@ -106,12 +115,7 @@ class ABReLU(PairKernel):
     family = "abrelu"
 
     def pair(self, ops, sii, sjj, sij, grad=True, D=None):
-        pi = ops.pi()
-        if D is None:
-            D = sii * sjj - sij * sij
-        a, b = (ops.const(x) for x in self.slopes)
-        root = ops.sqrtpos(D)
-        t = ops.atan2_sqrt(root, sij)
+        pi, a, b, root, t = self._angle(ops, sii, sjj, sij, D)
         V = ((a * a + b * b) * (root + (pi - t) * sij) - 2 * a * b * (root - t * sij)) / (2 * pi)
         if not grad:
             return V, None, None, None
@@ -135,12 +139,7 @@ class ABStep(PairKernel):
     family = "abstep"
 
     def pair(self, ops, sii, sjj, sij, grad=True, D=None):
-        pi = ops.pi()
-        if D is None:
-            D = sii * sjj - sij * sij
-        a, b = (ops.const(x) for x in self.slopes)
-        root = ops.sqrtpos(D)
-        t = ops.atan2_sqrt(root, sij)
+        pi, a, b, root, t = self._angle(ops, sii, sjj, sij, D)
         V = (a * a + b * b) * (pi - t) / (2 * pi) + a * b * t / pi
         if not grad:
             return V, None, None, None

@@ -6,26 +6,5 @@ command line (:func:`proofs_check.cli.main`) turns it into exit status 2 and one
 line on stderr naming the flag.
 """
 
-from theory.errors import (
-    BnverifyError,
-    ExpressionError,
-    GramError,
-    InvalidInputError,
-    NonFiniteError,
-    NotClosedFormError,
-    NotEnclosableError,
-    PrecisionError,
-    UnknownNameError,
-)
-
-__all__ = [
-    "BnverifyError",
-    "ExpressionError",
-    "GramError",
-    "InvalidInputError",
-    "NonFiniteError",
-    "NotClosedFormError",
-    "NotEnclosableError",
-    "PrecisionError",
-    "UnknownNameError",
-]
+from theory.errors import *  # noqa: F403  (the classes, re-exported)
+from theory.errors import __all__  # noqa: F401
