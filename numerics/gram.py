@@ -47,6 +47,8 @@ import numpy as np
 from theory.errors import BnverifyError, GramError, InvalidInputError
 
 __all__ = [
+    "exact_pivots",
+    "schur_pivots",
     "exact_gram",
     "ExactMatrix",
     "MAX_ENTRY",
@@ -270,3 +272,40 @@ def read_gram_file(path: str | Path, *, what: str | None = None) -> list[list[st
         exc.parameter = "path"
         raise
     return data
+
+
+def exact_pivots(S: ExactMatrix) -> list[int]:
+    """Indices ``J`` with ``S_JJ`` nonsingular and ``rank S = |J|``, exactly.
+
+    Cholesky with diagonal pivoting in rational arithmetic: pick the largest
+    remaining Schur-complement diagonal while it is positive.  For PSD ``S`` a
+    zero Schur diagonal means a zero row, so ``|J|`` is the exact rank.
+    """
+    return [k for k, _ in schur_pivots(S)]
+
+
+def schur_pivots(S: ExactMatrix) -> list[tuple[int, Fraction]]:
+    """The pivots of :func:`exact_pivots` with their (exact, positive) Schur diagonals.
+
+    ``max / min`` of the diagonals is, within a factor ``n``, the condition number of
+    ``S_JJ``: the digits a floating Cholesky factor of it loses."""
+    n = len(S)
+    R = [row[:] for row in S]
+    pivots: list[tuple[int, Fraction]] = []
+    remaining = set(range(n))
+    while remaining:
+        k = max(remaining, key=lambda i: R[i][i])
+        if R[k][k] <= 0:
+            break
+        pivots.append((k, R[k][k]))
+        remaining.discard(k)
+        piv = R[k][k]
+        col = {i: R[i][k] for i in remaining}
+        for i in remaining:
+            if col[i] == 0:
+                continue
+            f = col[i] / piv
+            Ri, Rk = R[i], R[k]
+            for j in remaining:
+                Ri[j] -= f * Rk[j]
+    return pivots

@@ -28,6 +28,7 @@ import mpmath
 from theory.errors import PrecisionError
 
 __all__ = [
+    "CLOSED_FORM_ULPS",
     "HERMITE_ORDER",
     "current_dps",
     "DEFAULT_DPS",
@@ -47,6 +48,9 @@ MIN_DPS = 15
 MAX_DPS = 1000
 #: Default number of digits of results.
 DEFAULT_DPS = 30
+#: Safety factor on the few-ulp rounding analysis of the closed forms (and of the rounding
+#: term of the quadrature routes): an error bound of ``CLOSED_FORM_ULPS * u * scale``.
+CLOSED_FORM_ULPS = 64
 #: Default truncation order ``K`` of the Hermite (Mehler) series of :mod:`numerics.hermite`.
 HERMITE_ORDER = 60
 #: Extra digits carried internally on top of the requested ones.

@@ -86,9 +86,12 @@ from typing import Any
 
 import mpmath
 
-from numerics.arith import MpOps, exact_fraction
-from numerics.gram import exact_gram
+from numerics.arith import ArbOps, MpOps, arb_to_mpf, exact_fraction, workprec
+from numerics.gram import exact_gram, exact_pivots
+from numerics.jacobian.rs_integral import rs_shape_and_derivatives
+from numerics.jacobian.symmetry import eigenvalues
 from numerics.kernels import InfiniteDerivative, diag_value_grad, kernel_params, pair_value_grad
+from numerics.maps.precise import exact_covariance, shape_map
 from numerics.precision import DEFAULT_DPS, validate_dps
 from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError, NotClosedFormError, PrecisionError
@@ -242,7 +245,6 @@ def _rs_route(G: Sequence[Sequence[Any]], directions: Sequence[Sequence[Sequence
             f"{getattr(ops, 'name', ops)!r} numbers; use arb balls "
             "(numerics.jacobian.rs_integral) or "
             "directional_derivatives (central differences)")
-    from numerics.jacobian.rs_integral import rs_shape_and_derivatives  # imports this module
 
     return rs_shape_and_derivatives(G, directions, layer, act, sigma,
                                     equal_points=equal_points)
@@ -369,8 +371,6 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
     """RS at a rank-deficient ``S`` whose kernel comes from exactly equal points: the
     verified one-sided derivative of :mod:`numerics.jacobian.rs_integral` ("Equal points"),
     at ``dps + 10`` digits; its midpoints are returned and its radii bound the error."""
-    from numerics.arith import ArbOps, arb_to_mpf, workprec
-    from numerics.jacobian.rs_integral import rs_shape_and_derivatives
 
     try:
         with workprec(dps + 10):
@@ -397,7 +397,6 @@ def _rs_equal_points(exact, dense_dirs, kind, act, sigma_w2, dps, rank, N, admis
 
 def _central_difference(Gm, dense_dirs, kind, act, sigma_w2, dps, rank, N, admissible
                         ) -> DerivativeResult:
-    from numerics.maps.precise import exact_covariance, exact_pivots, shape_map
 
     n = len(Gm)
     exact = [[exact_fraction(x) for x in row] for row in Gm]
@@ -469,7 +468,6 @@ class JacobianResult:
     def eigenvalues(self) -> list[Any]:
         """Eigenvalues of the full matrix (mpmath ``eig``, at ``dps + 20`` digits; see
         :func:`numerics.jacobian.symmetry.eigenvalues` for the fallback when its QR stalls)."""
-        from numerics.jacobian.symmetry import eigenvalues
         if self.matrix is None:
             return []
         with mpmath.workdps(self.dps + 20):

@@ -1,5 +1,9 @@
 r"""Rigorous ball enclosures of the RS shape map and its directional derivatives.
 
+(About 620 lines, over the project's ~600: the integrand, its ``s = 1/v^2`` tail form,
+the equal-points kernel block and the driver share one private integrand class; split,
+that class's state would have to become public.)
+
 For a layer with RS and a degree-1 positively homogeneous activation
 ``phi(x) = a min(x, 0) + b max(x, 0)`` (identity, ReLU, leaky ReLU, abs), or RS
 without NL (``V`` the identity map), docs/theory.md section 2 gives

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from numerics.kernels import kernel_matrix_float64
-from numerics.maps.precise import RQMC_SE_MULTIPLIER, map_method
+from numerics.maps.expectations import RQMC_SE_MULTIPLIER
+from numerics.maps.precise import map_method
 from numerics.maps.quadrature import rqmc_gaussian_second_moment
 from numerics.maps.rs_integrand import Float64IntegrandOps, s_integrand
 from theory.activations import Activation, get_activation

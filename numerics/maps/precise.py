@@ -43,41 +43,45 @@ numbers rounded to the working precision (:mod:`numerics.precision`).
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 import numpy as np
-import sympy as sp
 
-from numerics.gram import exact_gram
+from numerics.gram import exact_gram, schur_pivots
 from numerics.hermite import DEFAULT_ORDER, hermite_kernel_matrix
 from numerics.kernels import kernel_matrix_mp
+from numerics.maps.expectations import (
+    GAUSS_STEPS,
+    OSCILLATION_LIMIT,
+    RQMC_SE_MULTIPLIER,
+    gaussian_quadrature,
+    rqmc,
+)
 from numerics.maps.methods import METHODS
 from numerics.maps.quadrature import (
     exp_sinh_halfline,
-    gaussian_pair_moment,
-    normal_trapezoid_rule,
-    rqmc_gaussian_second_moment,
-    turning_point_density,
 )
 from numerics.maps.rs_integrand import MpIntegrandOps, s_integrand
 from numerics.parameters import sigma_fraction
-from numerics.precision import DEFAULT_DPS, GUARD_DIGITS, validate_dps, working_precision
-from theory.activations import Activation, X, get_activation
+from numerics.precision import (
+    CLOSED_FORM_ULPS,
+    DEFAULT_DPS,
+    GUARD_DIGITS,
+    validate_dps,
+    working_precision,
+)
+from theory.activations import Activation, get_activation
 from theory.errors import GramError, InvalidInputError, PrecisionError
 from theory.layers import LayerKind, parse_layer
 from theory.serialize import mp_str
 
 __all__ = [
     "BOUND_KINDS",
-    "CLOSED_FORM_ULPS",
     "exact_covariance",
-    "exact_pivots",
     "ExactMatrix",
     "GAUSS_STEPS",
     "map_method",
@@ -86,23 +90,12 @@ __all__ = [
     "METHODS",
     "OSCILLATION_LIMIT",
     "RQMC_SE_MULTIPLIER",
-    "schur_pivots",
     "shape_map",
     "shape_of",
 ]
 
 #: Error kinds that are bounds (the others are an estimate and a statistical interval).
 BOUND_KINDS = ("rounding", "quadrature", "certified")
-#: Multiple of the standard error reported as the RQMC error bar.
-RQMC_SE_MULTIPLIER = 4
-#: Turning points per node spacing above which a trapezoid step is not used (aliasing):
-#: ``exp(i w x)`` has ``w h / pi`` of them and is resolved while ``w h < 2 pi - h sqrt(2 D ln 10)``.
-OSCILLATION_LIMIT = 1
-#: Safety factor on the few-ulp rounding analysis of the closed forms.
-CLOSED_FORM_ULPS = 64
-#: Trapezoid steps tried in turn for Gaussian expectations, h_k = (1/2)(3/4)^k (the last
-#: two give the estimate; the error behaves like exp(-c/h), so err(h_{k+1}) ~ err(h_k)^(4/3)).
-GAUSS_STEPS = tuple(str(Fraction(1, 2) * Fraction(3, 4) ** k) for k in range(12))
 
 ExactMatrix = list[list[Fraction]]
 
@@ -284,43 +277,6 @@ def _is_zero(S: ExactMatrix) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def exact_pivots(S: ExactMatrix) -> list[int]:
-    """Indices ``J`` with ``S_JJ`` nonsingular and ``rank S = |J|``, exactly.
-
-    Cholesky with diagonal pivoting in rational arithmetic: pick the largest
-    remaining Schur-complement diagonal while it is positive.  For PSD ``S`` a
-    zero Schur diagonal means a zero row, so ``|J|`` is the exact rank.
-    """
-    return [k for k, _ in schur_pivots(S)]
-
-
-def schur_pivots(S: ExactMatrix) -> list[tuple[int, Fraction]]:
-    """The pivots of :func:`exact_pivots` with their (exact, positive) Schur diagonals.
-
-    ``max / min`` of the diagonals is, within a factor ``n``, the condition number of
-    ``S_JJ``: the digits a floating Cholesky factor of it loses."""
-    n = len(S)
-    R = [row[:] for row in S]
-    pivots: list[tuple[int, Fraction]] = []
-    remaining = set(range(n))
-    while remaining:
-        k = max(remaining, key=lambda i: R[i][i])
-        if R[k][k] <= 0:
-            break
-        pivots.append((k, R[k][k]))
-        remaining.discard(k)
-        piv = R[k][k]
-        col = {i: R[i][k] for i in remaining}
-        for i in remaining:
-            if col[i] == 0:
-                continue
-            f = col[i] / piv
-            Ri, Rk = R[i], R[k]
-            for j in remaining:
-                Ri[j] -= f * Rk[j]
-    return pivots
-
-
 def _range_factor(S: ExactMatrix, pivots: list[int]) -> mpmath.matrix:
     """``A`` (``n x r``) with ``A A^T = S`` on the range: ``A = S[:, J] L^-T``, ``S_JJ = L L^T``.
 
@@ -432,142 +388,6 @@ def _rs_integral_at(S: ExactMatrix, act: Activation | None, dps: int, max_level:
     details = {"quadrature": "exp-sinh (double exponential) on [0, inf)",
                "level": res.level, "evaluations": res.evaluations, "rank_S": r}
     return F, n * res.error, details, notes
-
-
-def _gaussian_quadrature(S: ExactMatrix, act: Activation, dps: int, steps: tuple[str, ...]
-                         ) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
-    n = len(S)
-    phi = _mp_function(act.expr)
-    phi0 = phi(mpmath.mpf(0))
-    tol = mpmath.mpf(10) ** (-(dps + 1))
-    roots = [mpmath.sqrt(_mpf(S[i][i])) if S[i][i] > 0 else mpmath.mpf(0) for i in range(n)]
-    hs = [_mpf(Fraction(step)) for step in steps]
-    # Oscillation detector: a step h is usable only if every phi(sqrt(S_ii) x) has at most
-    # OSCILLATION_LIMIT turning points per node spacing (the pairs' integrands have the
-    # same frequencies: phi(b x + c y) with b^2 + c^2 = S_jj).
-    density = [0.0] * len(hs)
-    for root in sorted(set(roots)):
-        if root > 0:
-            found = turning_point_density(lambda x, r=root: phi(r * x), [float(h) for h in hs])
-            density = [max(a, b) for a, b in zip(density, found, strict=True)]
-    usable = [k for k in range(len(hs)) if density[k] <= OSCILLATION_LIMIT]
-    if len(usable) < 2:
-        raise InvalidInputError(
-            "the integrand oscillates faster than the quadrature resolves: "
-            f"phi(sqrt(S_ii) x) for activation {act.name} has {density[-1]:.3g} turning points "
-            f"per node spacing at the finest step h = {steps[-1]} (at most {OSCILLATION_LIMIT} "
-            "are resolved, at two steps); gaussian-quadrature can give neither a value nor an "
-            "error estimate for it")
-
-    def evaluate(h: mpmath.mpf) -> mpmath.matrix:
-        rule = normal_trapezoid_rule(h)
-        xs, ws = rule
-        phi_rows = [[phi(roots[i] * x) for x in xs] for i in range(n)]
-        mean = [mpmath.fsum(w * p for w, p in zip(ws, phi_rows[i], strict=True)) for i in range(n)]
-        V = mpmath.zeros(n, n)
-        for i in range(n):
-            V[i, i] = mpmath.fsum(w * p * p for w, p in zip(ws, phi_rows[i], strict=True))
-            for j in range(i + 1, n):
-                if S[i][i] <= 0 and S[j][j] <= 0:
-                    v = phi0 * phi0
-                elif S[i][i] <= 0:
-                    v = phi0 * mean[j]  # z_i = 0 a.s.
-                elif S[j][j] <= 0:
-                    v = phi0 * mean[i]
-                else:
-                    b = _mpf(S[i][j]) / roots[i]
-                    d = S[i][i] * S[j][j] - S[i][j] ** 2
-                    c = mpmath.sqrt(_mpf(d / S[i][i])) if d > 0 else mpmath.mpf(0)
-                    v = gaussian_pair_moment(phi, phi_rows[i], b, c, rule)
-                V[i, j] = V[j, i] = v
-        return V
-
-    def moments_1d(h: mpmath.mpf, offset: mpmath.mpf | int) -> list:
-        xs, ws = normal_trapezoid_rule(h, offset)
-        return [[mpmath.fsum(w * phi(roots[i] * x) ** k for x, w in zip(xs, ws, strict=True))
-                 for k in (1, 2)] for i in range(n)]
-
-    def biggest(M: mpmath.matrix) -> mpmath.mpf:
-        return max(abs(M[i, j]) for i in range(n) for j in range(n))
-
-    previous, error, used, converged = None, mpmath.inf, steps[usable[0]], False
-    for k in usable:
-        current = evaluate(hs[k])
-        used, h_used = steps[k], hs[k]
-        if previous is not None:
-            error = biggest(current - previous)
-            if error <= tol * max(1, biggest(current)):
-                converged = True
-                break
-        previous = current
-    # Independent check at a different node set: the grid shifted by the golden fraction
-    # of a step rotates every aliasing term by a phase (see normal_trapezoid_rule), so
-    # E[phi] and E[phi^2] there disagree with the unshifted grid by about the aliasing
-    # error.  The diagonals carry the highest frequencies of the matrix (those of phi^2
-    # at the largest sqrt(S_ii)); their disagreement widens the estimate for all entries.
-    shift = (mpmath.sqrt(5) - 1) / 2
-    plain, shifted = moments_1d(h_used, 0), moments_1d(h_used, shift)
-    disagreement = max(abs(p - q) for a, b in zip(plain, shifted, strict=True)
-                       for p, q in zip(a, b, strict=True))
-    notes = [] if converged else [
-        f"gaussian-quadrature did not reach 1e-{dps} by step h = {used}; the error estimate "
-        "(difference of the last two steps) says how far it got"]
-    u = mpmath.ldexp(mpmath.mpf(1), -mpmath.mp.prec)
-    nodes = len(normal_trapezoid_rule(h_used)[0])
-    rounding = CLOSED_FORM_ULPS * nodes * u * max(1, biggest(current))
-    if disagreement > error + rounding:
-        notes.append(
-            f"gaussian-quadrature: the grid shifted by a fraction of a step disagrees by "
-            f"{mpmath.nstr(disagreement, 3)}, more than the refinement difference "
-            f"{mpmath.nstr(error, 3)}; the error estimate was widened to the disagreement")
-        error = disagreement
-    error += rounding
-    return current, error, {"quadrature": "2-D trapezoid with Gaussian weight",
-                            "step": used, "nodes_per_dimension": nodes}, notes
-
-
-def _rqmc(S: ExactMatrix, layer: LayerKind, act: Activation, *, log2_points: int,
-          randomizations: int, seed: int) -> tuple[mpmath.matrix, mpmath.mpf, dict, list[str]]:
-    n = len(S)
-    if _is_zero(S):
-        raise GramError("rescaling undefined: the covariance S is zero "
-                        "(every neuron's row h is 0, so h / |h| is 0/0)")
-    S_f = np.array([[float(x) for x in row] for row in S])
-    lam, Q = np.linalg.eigh(S_f)
-    keep = lam > n * np.finfo(float).eps * lam[-1]
-    factor = Q[:, keep] * np.sqrt(lam[keep])
-
-    def psi(y: np.ndarray) -> np.ndarray:
-        norms = np.sqrt(np.sum(y * y, axis=1, keepdims=True) / n)
-        y = y / np.where(norms > 0, norms, 1.0)
-        return act.numpy(y)
-
-    mean, se, samples = rqmc_gaussian_second_moment(
-        psi, factor, log2_points=log2_points, randomizations=randomizations, seed=seed)
-    F = mpmath.matrix(mean.tolist())
-    F = (F + F.T) / 2
-    bound = mpmath.mpf(float(RQMC_SE_MULTIPLIER * se.max())) + mpmath.mpf(
-        float(64 * np.finfo(float).eps * max(1.0, np.abs(mean).max())))
-    details = {"rqmc_points": samples, "randomizations": randomizations,
-               "log2_points_per_randomization": log2_points, "seed": seed,
-               "max_standard_error": float(se.max()),
-               "error_bar": f"{RQMC_SE_MULTIPLIER} standard errors (Student t, "
-                            f"{randomizations - 1} dof)"}
-    notes = [f"rqmc: float64 arithmetic; error_bound = {RQMC_SE_MULTIPLIER} standard errors of "
-             f"{randomizations} independent scrambled-Sobol' estimates (statistical, not a "
-             "guarantee)"]
-    return F, bound, details, notes
-
-
-@functools.lru_cache(maxsize=64)
-def _mp_function(expr: sp.Expr) -> Callable[[mpmath.mpf], mpmath.mpf]:
-    # expr comes from theory.activations (built-in or the whitelist parser).
-    fn = sp.lambdify(X, expr, modules="mpmath")
-
-    def phi(x: mpmath.mpf) -> mpmath.mpf:
-        return mpmath.mpf(fn(x))
-
-    return phi
 
 
 # ---------------------------------------------------------------------------
@@ -708,7 +528,7 @@ def mean_field_map(
             F, error, details, extra = _rs_integral(S, act if kind.nl else None, dps, max_level)
             notes += extra
         elif method == "gaussian-quadrature":
-            F, error, details, extra = _gaussian_quadrature(S, act, dps, gauss_steps)
+            F, error, details, extra = gaussian_quadrature(S, act, dps, gauss_steps)
             notes += extra
         elif method == "hermite":
             F, error, details = hermite_kernel_matrix(act, S, hermite_order, digits)
@@ -718,7 +538,7 @@ def mean_field_map(
             notes.append(f"hermite: Mehler series to order {hermite_order} in arb balls; the "
                          "error bound is rigorous (integration, Gaussian tails and truncation)")
         else:
-            F, error, details, extra = _rqmc(S, kind, act, log2_points=rqmc_log2_points,
+            F, error, details, extra = rqmc(S, kind, act, log2_points=rqmc_log2_points,
                                              randomizations=rqmc_randomizations, seed=seed)
             notes += extra
         F_hat, error_hat = None, None
