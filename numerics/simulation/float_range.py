@@ -51,6 +51,7 @@ __all__ = [
     "leaves_range",
     "LOG2_RANGE",
     "normalised_gram",
+    "point_magnitudes",
     "RELATIVE_RANGE",
     "rescale",
     "true_gram",
@@ -81,15 +82,26 @@ def _exponents(m: np.ndarray) -> np.ndarray:
     return np.frexp(np.where(m > 0, m, 1.0))[1]
 
 
+def point_magnitudes(Y: np.ndarray) -> np.ndarray:
+    """``max |x|`` of each point, shape ``(T, n)``; a NaN or inf entry makes its point's
+    value non-finite.  Two reductions over ``Y`` and no copy of it: computed once per
+    layer and shared by :func:`check_range` and :func:`leaves_range`."""
+    return np.maximum(Y.max(axis=2), -Y.min(axis=2))
+
+
 def rescale(Y: np.ndarray, log2_scale: np.ndarray) -> np.ndarray:
     """Bring each trial's ``max |x|`` back into ``[2^-LOG2_RANGE, 2^LOG2_RANGE]`` exactly.
 
     Trials whose exponent ``e`` of ``max |x|`` has ``|e| > LOG2_RANGE`` are
     multiplied by ``2^-e`` and ``log2_scale`` (length ``T``, updated in place)
-    gains ``e``; the others are left alone.  Returns the (possibly new) batch.
+    gains ``e``; the others are left alone.  Returns the (possibly new) batch; a batch
+    with a non-finite entry is returned unchanged (:func:`check_range` refuses it).
     Only valid for a positively homogeneous layer.
     """
-    e = _exponents(np.abs(Y).max(axis=(1, 2)))
+    m = point_magnitudes(Y).max(axis=1)
+    if not np.all(np.isfinite(m)):
+        return Y
+    e = _exponents(m)
     shift = np.where(np.abs(e) > LOG2_RANGE, e, 0)
     if np.any(shift):
         Y = np.ldexp(Y, -shift[:, None, None])
@@ -123,8 +135,10 @@ def check_activation_values(x: np.ndarray, y: np.ndarray, activation: Activation
     )
 
 
-def check_range(Y: np.ndarray, layer: int, activation: Activation, homogeneous: bool) -> None:
-    """Refuse a batch that is non-finite or whose points left float64's safe range.
+def check_range(magnitudes: np.ndarray, layer: int, activation: Activation,
+                homogeneous: bool) -> None:
+    """Refuse a batch (given by its point_magnitudes) that is non-finite or whose points
+    left float64's safe range.
 
     See the module docstring for the ranges.  ``layer`` and ``activation`` are
     for the message only.
@@ -134,7 +148,8 @@ def check_range(Y: np.ndarray, layer: int, activation: Activation, homogeneous: 
     NonFiniteError
         With the layer, the trial and the point.
     """
-    finite = np.all(np.isfinite(Y), axis=(1, 2))
+    pm = magnitudes  # (T, n): the point_magnitudes of the batch
+    finite = np.all(np.isfinite(pm), axis=1)
     if not finite.all():
         t = int(np.nonzero(~finite)[0][0])
         raise NonFiniteError(
@@ -142,7 +157,6 @@ def check_range(Y: np.ndarray, layer: int, activation: Activation, homogeneous: 
             f"activation {activation.name!r} grows without bound; lower depth or sigma_w2",
             parameter="depth",
         )
-    pm = np.abs(Y).max(axis=2)  # (T, n): largest entry of each point
     if homogeneous:
         floor = np.ldexp(pm.max(axis=1), -RELATIVE_RANGE)[:, None]
         low = (pm > 0) & (pm < floor)
@@ -220,14 +234,14 @@ def normalised_gram(Y: np.ndarray, log2_scale: np.ndarray) -> tuple[np.ndarray, 
     return np.ldexp(G, -f[:, None, None]), 2 * (log2_scale + e) + f
 
 
-def leaves_range(Y: np.ndarray, log2_scale: np.ndarray) -> np.ndarray:
+def leaves_range(magnitudes: np.ndarray, log2_scale: np.ndarray) -> np.ndarray:
     """Trials whose true-scale Gram matrix is (about to be) outside float64 range.
 
     From the exponents of the largest and smallest non-zero point (largest
     entry) at the true scale: ``2 e_max > 1020`` or ``2 e_min < -1020``.  Used
     only to say from which layer on a reported Gram matrix left the range.
     """
-    pm = np.abs(Y).max(axis=2)
+    pm = magnitudes  # (T, n): the point_magnitudes of the batch
     e_max = _exponents(pm.max(axis=1)) + log2_scale
     e_min = _exponents(np.where(pm > 0, pm, np.inf).min(axis=1)) + log2_scale
     return (2 * e_max > 1020) | ((pm > 0).any(axis=1) & (2 * e_min < -1020))

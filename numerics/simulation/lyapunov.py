@@ -58,7 +58,12 @@ import numpy as np
 
 from numerics.parameters import check_float, check_int
 from numerics.simulation import mean_field_rates
-from numerics.simulation.float_range import check_range, is_homogeneous, rescale
+from numerics.simulation.float_range import (
+    check_range,
+    is_homogeneous,
+    point_magnitudes,
+    rescale,
+)
 from numerics.simulation.sampling import LayerSampler, check_ensemble, single_blas_thread
 from numerics.simulation.simulate import batch_from_gram
 from numerics.simulation.statistics import (
@@ -237,12 +242,14 @@ class _Stepper:
                 self.rng.bit_generator.state = state
             Y, _ = self.sampler.step(Y)
             out.append(Y)
-        if self.homogeneous and all(np.all(np.isfinite(Y)) for Y in out):
+        magnitudes = [point_magnitudes(Y) for Y in out]
+        if self.homogeneous and all(np.isfinite(m).all() for m in magnitudes):
             log2 = np.zeros(out[0].shape[0], dtype=np.int64)
             out[0] = rescale(out[0], log2)
             out[1:] = [np.ldexp(Y, -log2[:, None, None]) for Y in out[1:]]
-        for Y in out:
-            check_range(Y, layer, self.activation, self.homogeneous)
+            magnitudes = [np.ldexp(m, -log2[:, None]) for m in magnitudes]
+        for m in magnitudes:
+            check_range(m, layer, self.activation, self.homogeneous)
         return out
 
 

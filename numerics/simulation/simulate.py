@@ -49,6 +49,7 @@ from numerics.simulation.float_range import (
     is_homogeneous,
     leaves_range,
     normalised_gram,
+    point_magnitudes,
     rescale,
     true_gram,
 )
@@ -360,10 +361,11 @@ def _simulate(
         with np.errstate(over="ignore", invalid="ignore"):
             Y, zr = sampler.step(Y, rep)
         zero_rows += zr
-        if homogeneous and np.all(np.isfinite(Y)):
+        if homogeneous:
             Y = rescale(Y, log2_scale)
-        check_range(Y, layer, act, homogeneous)
-        out = leaves_range(Y, log2_scale)
+        magnitudes = point_magnitudes(Y)
+        check_range(magnitudes, layer, act, homogeneous)
+        out = leaves_range(magnitudes, log2_scale)
         out_since[~out] = -1
         out_since[out & (out_since < 0)] = layer
         new_rep = tie_representatives(Y)
