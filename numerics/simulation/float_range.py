@@ -118,6 +118,8 @@ def check_activation_values(x: np.ndarray, y: np.ndarray, activation: Activation
         Naming the activation, the first offending ``x`` and what it gave
         (``parameter = "activation"``).
     """
+    if np.all(np.isfinite(y)):  # the common case: one pass
+        return
     y = np.broadcast_to(y, np.shape(x))
     bad = ~np.isfinite(y) & np.isfinite(x)
     if not bad.any():
